@@ -1,0 +1,1 @@
+"""Settings and logging: loaded once at the edge, passed down."""
