@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram.constants import FloodLimit
 
@@ -56,12 +56,18 @@ def is_group_like(chat_kind: str) -> bool:
 class RateLimiter:
     """Global pacing, per-chat spacing and the shared 429 pause."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if rate <= 0:
             raise ValueError("rate must be > 0")
         self.rate = rate
         self._interval = 1.0 / (rate * PACE_HEADROOM)
         self._clock = clock
+        self._sleep = sleep
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._private_last: dict[int, float] = {}
@@ -88,7 +94,7 @@ class RateLimiter:
             slot = max(now, self._next_slot, self._paused_until)
             self._next_slot = slot + self._interval
             if slot > now:
-                await asyncio.sleep(slot - now)
+                await self._sleep(slot - now)
             if self._clock() >= self._paused_until:
                 return
             # A 429 arrived while we slept: book a slot after the pause.
