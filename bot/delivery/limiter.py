@@ -9,15 +9,17 @@
   (PTB's limiter treats channels like groups, and so do we);
 - a 429 pauses every sender until ``retry_after`` has passed.
 
-Pacing reserves send times: ``acquire`` books the next free slot and sleeps
-until it, so any number of requests can be in flight while the start times
-stay ``1/rate`` apart.
+Pacing: ``acquire`` lets one request start every ``1/rate`` seconds (a little
+wider, see PACE_HEADROOM) and never more than ``rate`` in any second of actual
+start times, however late the event loop wakes up; any number of requests can
+be in flight meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -30,7 +32,12 @@ GROUP_WINDOW = 60.0  # seconds: the "per minute" of MESSAGES_PER_MINUTE_PER_GROU
 # Telegram counts arrivals in sliding windows; arrivals jitter by some
 # milliseconds around the send times, so sends are spaced a little wider than
 # the bare limit: a window must never catch one message too many.
-PACE_HEADROOM = 0.97  # fraction of the configured global rate actually used
+PACE_HEADROOM = 0.98  # fraction of the configured global rate actually used
+WINDOW_GUARD = 0.04  # seconds added to the one-second window of actual sends
+# Each 429 widens the guard (arrivals jitter more than assumed: a loaded host),
+# up to this many seconds; the sender slows for good rather than retrying into 429s.
+WINDOW_GUARD_STEP = 0.02
+WINDOW_GUARD_MAX = 0.25
 CHAT_GUARD = 0.05  # seconds added to the per-chat spacing
 
 
@@ -53,6 +60,15 @@ def is_group_like(chat_kind: str) -> bool:
     return chat_kind != "private"
 
 
+class Departure:
+    """When a granted request left (its grant time until it does)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
 class RateLimiter:
     """Global pacing, per-chat spacing and the shared 429 pause."""
 
@@ -69,6 +85,10 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next_slot = 0.0
+        self._window_size = max(1, math.floor(rate))
+        self.window_guard = WINDOW_GUARD
+        self._recent: deque[Departure] = deque(maxlen=self._window_size)
+        self._turn = asyncio.Lock()  # one waiter at a time: no two wake into the same slot
         self._paused_until = 0.0
         self._private_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
@@ -80,24 +100,52 @@ class RateLimiter:
         until = self._clock() + seconds
         if until > self._paused_until:
             self._paused_until = until
-            log.warning("flood control: every sender pauses retry_after=%.1f", seconds)
+            self.window_guard = min(WINDOW_GUARD_MAX, self.window_guard + WINDOW_GUARD_STEP)
+            log.warning(
+                "flood control: every sender pauses retry_after=%.1f window_guard=%.2f",
+                seconds,
+                self.window_guard,
+            )
 
     @property
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._clock())
 
     # -- global pacing ----------------------------------------------------
-    async def acquire(self) -> None:
-        """Wait for this request's slot in the global pace (and any 429 pause)."""
-        while True:
-            now = self._clock()
-            slot = max(now, self._next_slot, self._paused_until)
-            self._next_slot = slot + self._interval
-            if slot > now:
-                await self._sleep(slot - now)
-            if self._clock() >= self._paused_until:
-                return
-            # A 429 arrived while we slept: book a slot after the pause.
+    async def acquire(self) -> Departure:
+        """Wait for this request's turn in the global pace (and any 429 pause).
+
+        Call ``departed`` on the returned value right before the request is
+        written: the window of the last second counts actual departures, so a
+        busy event loop between the turn and the write cannot squeeze sends.
+        """
+        async with self._turn:
+            while True:
+                now = self._clock()
+                earliest = max(self._next_slot, self._paused_until, self._window_free_at())
+                if earliest <= now:
+                    break
+                await self._sleep(earliest - now)
+            # Slots follow a grid 1/rate apart, so a late wake-up is caught up by the
+            # next send (the window check above still keeps every second within the
+            # rate); after an idle spell, a fresh grid starts.
+            if now - self._next_slot > self._interval:
+                self._next_slot = now + self._interval
+            else:
+                self._next_slot += self._interval
+            departure = Departure(now)
+            self._recent.append(departure)
+            return departure
+
+    def _window_free_at(self) -> float:
+        """When one more send fits in the last second's window of actual sends."""
+        if len(self._recent) < self._window_size:
+            return 0.0
+        return self._recent[0].at + 1.0 + self.window_guard
+
+    def departed(self, departure: Departure) -> None:
+        """The request granted ``departure`` is being written now."""
+        departure.at = self._clock()
 
     # -- per chat ---------------------------------------------------------
     def chat_ready_in(self, chat_id: int, chat_kind: str) -> float:

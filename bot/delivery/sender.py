@@ -22,7 +22,7 @@ from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.delivery.limiter import RateLimiter
+from bot.delivery.limiter import Departure, RateLimiter
 from bot.delivery.outcomes import Action, classify
 from bot.fetcher import Fetcher, FetchError
 from bot.render.post import PostContent, render_post
@@ -102,14 +102,19 @@ class Sender:
         self._remember_photo = remember_photo
 
     async def send(
-        self, target: int | str, language: str, post: PostState, *, prepaid: bool = True
+        self,
+        target: int | str,
+        language: str,
+        post: PostState,
+        *,
+        turn: Departure | None = None,
     ) -> Sent:
         """Send ``post`` to ``target`` (a Telegram chat id or @username).
 
-        ``prepaid``: the caller already took a slot in the global pace for the
-        first request; any further request (an upload, the text fallback) takes its own.
+        ``turn``: the caller already took the first request's turn in the global
+        pace; any further request (an upload, the text fallback) takes its own.
         """
-        call = _Requests(self._bot, self._limiter, prepaid=prepaid)
+        call = _Requests(self._bot, self._limiter, turn)
         if post.has_photo and post.photo_file_id is None:
             async with post.gate:
                 # One chat at a time until Telegram has the photo: then its file_id is reused.
@@ -235,16 +240,16 @@ class Sender:
 class _Requests:
     """The Bot API requests of one send: each but a prepaid first one waits for its pace slot."""
 
-    def __init__(self, bot: Bot, limiter: RateLimiter, *, prepaid: bool) -> None:
+    def __init__(self, bot: Bot, limiter: RateLimiter, turn: Departure | None) -> None:
         self._bot = bot
         self._limiter = limiter
-        self._prepaid = prepaid
+        self._turn = turn
 
     async def __call__(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if self._prepaid:
-            self._prepaid = False
-        else:
-            await self._limiter.acquire()
+        turn, self._turn = self._turn, None
+        if turn is None:
+            turn = await self._limiter.acquire()
+        self._limiter.departed(turn)
         result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
         if not isinstance(result, dict):
             raise TypeError(f"unexpected Bot API result for {method}: {type(result).__name__}")

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.delivery.content import post_content
-from bot.delivery.limiter import RateLimiter, allowed_rate
+from bot.delivery.limiter import Departure, RateLimiter, allowed_rate
 from bot.delivery.outcomes import Action, Backoff, classify
 from bot.delivery.sender import PostState, Sender
 from bot.fetcher import Fetcher
@@ -205,8 +205,7 @@ class DeliveryWorker:
             if self._held(row):
                 continue
             await self._room()
-            await self.limiter.acquire()
-            self._start(row)
+            self._start(row, await self.limiter.acquire())
         return len(rows)
 
     def _held(self, row: Claimed) -> bool:
@@ -224,9 +223,9 @@ class DeliveryWorker:
             return True
         return False
 
-    def _start(self, row: Claimed) -> None:
+    def _start(self, row: Claimed, turn: Departure) -> None:
         # The post is looked up now: the cache may drop it before the task runs.
-        task = asyncio.create_task(self._deliver(row, self._posts.get(row.post_id)))
+        task = asyncio.create_task(self._deliver(row, self._posts.get(row.post_id), turn))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 
@@ -275,7 +274,7 @@ class DeliveryWorker:
         return max(seconds, 0.05 if self._tasks or self._outcomes else 0.2)
 
     # -- one send -------------------------------------------------------------
-    async def _deliver(self, row: Claimed, post: PostState | None) -> None:
+    async def _deliver(self, row: Claimed, post: PostState | None, turn: Departure) -> None:
         if post is None:
             self._record(self._outcome(row, queue.FAILED, error="post not found"))
             self.stats.failed += 1
@@ -288,19 +287,20 @@ class DeliveryWorker:
         wait = self.limiter.chat_ready_in(row.chat_id, row.chat_kind)
         if wait > 0:
             await asyncio.sleep(wait)
+            turn = await self.limiter.acquire()  # the turn taken before the wait is spent
         language = row.language or self._default_language
-        prepaid = True
+        first_turn: Departure | None = turn
         for _migration in range(3):
             self.limiter.record_send(row.chat_id, row.chat_kind)
             started = time.monotonic()
             try:
-                sent = await self._sender.send(target, language, post, prepaid=prepaid)
+                sent = await self._sender.send(target, language, post, turn=first_turn)
             except Exception as exc:
                 self._observe(time.monotonic() - started)
                 outcome = classify(exc)
                 if outcome.action is Action.MIGRATED and outcome.new_chat_id is not None:
                     await self._migrate(row, outcome.new_chat_id)
-                    target, prepaid = outcome.new_chat_id, False
+                    target, first_turn = outcome.new_chat_id, None
                     continue
                 await self._failed(row, outcome.action, outcome.detail, outcome.retry_after)
                 return

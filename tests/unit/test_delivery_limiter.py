@@ -96,7 +96,6 @@ async def test_a_slot_booked_before_a_429_waits_for_the_pause() -> None:
     limiter = RateLimiter(10, clock, sleep_then_429)
     await limiter.acquire()  # slot now
     start = clock.now
-    limiter.pause(0)  # nothing
     await limiter.acquire()  # its slot is 0.1 s away; a pause of 3 s lands meanwhile
     assert clock.now - start >= 3
 
@@ -108,3 +107,30 @@ def test_memory_stays_flat_over_many_chats() -> None:
         limiter.record_send(chat, "private")
         clock.now += 0.001
     assert limiter.tracked_chats < 10_000
+
+
+def test_a_429_widens_the_window_guard_for_good_up_to_a_cap() -> None:
+    clock = Clock()
+    limiter = RateLimiter(30, clock, clock.sleep)
+    before = limiter.window_guard
+    limiter.pause(1)
+    assert limiter.window_guard > before
+    for _ in range(100):
+        clock.now += 2
+        limiter.pause(1)
+    assert limiter.window_guard <= 0.25
+
+
+async def test_no_second_holds_more_sends_than_the_rate_however_late_the_loop() -> None:
+    clock = Clock()
+
+    async def late_sleep(seconds: float) -> None:
+        await clock.sleep(seconds + 0.02)  # an event loop that always wakes 20 ms late
+
+    limiter = RateLimiter(30, clock, late_sleep)
+    starts = []
+    for _ in range(200):
+        departure = await limiter.acquire()
+        limiter.departed(departure)
+        starts.append(clock.now)
+    assert all(b - a > 1.0 for a, b in zip(starts, starts[30:], strict=False))

@@ -1,0 +1,353 @@
+"""Delivery benchmark: N readers, one post, against the Bot API emulator in its own process.
+
+    python -m bench.delivery --readers 1000 --latency 0.1 --rate 30
+    python -m bench.delivery --readers 20000 --latency 0.1 --rate 1000 --paid
+
+The emulator runs as a separate process with Telegram's flood limits on, so
+the CPU time measured here is the bot's own (worker, PTB, transport and the
+SQLite queue, which lives in this process). Printed for our worker and for
+the plain loop a user would write (PTB's AIORateLimiter, the default
+HTTPXRequest, one ``await bot.send_message`` per chat), measured in the same
+run on a sample of the readers:
+
+- efficiency: achieved rate / allowed rate (the configured rate, capped by
+  Telegram's limit);
+- 429s the emulator answered;
+- bot CPU time per message (process CPU time / messages);
+- peak memory: the growth of resident memory during the drain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import os
+import pstats
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import text
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder
+
+from bot.delivery.limiter import allowed_rate
+from bot.delivery.transport import make_request
+from bot.delivery.worker import DeliveryWorker
+from bot.fetcher import Fetcher
+from config.settings import DeliverySettings, PollingSettings, Settings
+from storage import db
+from storage.deliveries import enqueue_post
+from storage.models import Article, Feed, Post
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+TOKEN = "123456:TEST-token-abcdefghij"
+FIRST_READER = 10_000_000
+
+
+@dataclass
+class Figures:
+    name: str
+    messages: int
+    wall: float
+    cpu: float
+    rejected_429: int
+    peak_rss_mb: float
+    allowed: float
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.wall if self.wall else 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<10} messages={self.messages:<7} wall={self.wall:7.2f}s "
+            f"rate={self.rate:8.1f}/s efficiency={self.rate / self.allowed:5.3f} "
+            f"429s={self.rejected_429:<4} cpu/msg={1000 * self.cpu / max(1, self.messages):6.3f}ms "
+            f"rss_growth={self.peak_rss_mb:6.1f}MB"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def emulator_process(latency: float, paid_limit: float) -> Any:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "bot.sandbox.emulator",
+        "--port",
+        str(port),
+        "--latency",
+        str(latency),
+        "--limits",
+        "--paid-limit",
+        str(paid_limit),
+        "--token",
+        TOKEN,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        root = process.stdout.readline().strip()
+        yield root
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+class Control:
+    """The emulator's /_sandbox/ control API."""
+
+    def __init__(self, root: str, session: aiohttp.ClientSession) -> None:
+        self.root = root
+        self.session = session
+
+    async def post(self, name: str, body: dict[str, Any]) -> Any:
+        async with self.session.post(f"{self.root}/_sandbox/{name}", json=body) as response:
+            answer = await response.json()
+            if not answer.get("ok"):
+                raise RuntimeError(f"{name}: {answer}")
+            return answer["result"]
+
+    async def rejected_429(self) -> int:
+        async with self.session.get(f"{self.root}/_sandbox/stats") as response:
+            return int((await response.json())["result"]["rejected_429"])
+
+    async def add_users(self, first: int, count: int) -> None:
+        queue = iter(range(first, first + count))
+
+        async def adder() -> None:
+            for user_id in queue:
+                await self.post("users", {"user_id": user_id})
+
+        await asyncio.gather(*(adder() for _ in range(32)))
+
+
+async def fill_database(url: str, readers: int) -> tuple[Any, Post]:
+    """N readers subscribed to every topic, made in SQL (no Python object per reader)."""
+    engine = db.create_engine(url)
+    await db.upgrade(engine)
+    now = db.utcnow()
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last)"
+                " INSERT INTO chats (telegram_id, kind, language, status, is_target, joined_at)"
+                " SELECT :first + n, 'private', 'en', 'active', false, :now FROM seq"
+            ),
+            {"first": FIRST_READER, "last": readers - 1, "now": now},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO subscriptions (chat_id, topic, created_at)"
+                " SELECT id, '*', :now FROM chats"
+            ),
+            {"now": now},
+        )
+    sessions = db.session_factory(engine)
+    async with sessions() as session:
+        feed = Feed(url="https://example.kz/rss", name="Example News", next_check_at=now,
+                    created_at=now)  # fmt: skip
+        session.add(feed)
+        await session.flush()
+        article = Article(
+            feed_id=feed.id,
+            key="bench",
+            url="https://example.kz/news/bench",
+            title="Minister reports to the UN Human Rights Council in Geneva",
+            summary="The delegation presented the national report. Questions followed.",
+            discovered_at=now,
+            content_hash="bench",
+        )
+        session.add(article)
+        await session.flush()
+        post = Post(kind="article", article_id=article.id, feed_id=feed.id, priority=0,
+                    url=article.url, created_at=now, published_at=now, sort_at=now)  # fmt: skip
+        session.add(post)
+        await session.commit()
+    return engine, post
+
+
+async def rss_peak(sample: Callable[[], Awaitable[None]]) -> float:
+    """Run ``sample`` and return the growth of resident memory (MB) while it ran."""
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * page
+
+    base = rss()
+    peak = base
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss())
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await sample()
+    finally:
+        done.set()
+        await watcher
+    return (max(peak, rss()) - base) / 1e6
+
+
+@contextlib.asynccontextmanager
+async def profiled(path: str | None) -> AsyncIterator[None]:
+    if not path:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
+        print(out.getvalue(), file=sys.stderr)
+
+
+async def measure_worker(args: argparse.Namespace, root: str, control: Control) -> Figures:
+    settings = Settings(
+        api_url=root,
+        delivery=DeliverySettings(rate=args.rate, paid_broadcast=args.paid),
+    )
+    folder = tempfile.mkdtemp(prefix="newsbot-bench-")
+    url = args.db_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+    engine, post = await fill_database(url, args.readers)
+    async with db.session_factory(engine)() as session:
+        started = time.perf_counter()
+        rows = await enqueue_post(session, post)
+        print(f"enqueue    rows={rows} in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    bot = Bot(TOKEN, base_url=f"{root}/bot{{token}}", request=make_request(settings))
+    await bot.initialize()
+    fetcher = Fetcher(PollingSettings())
+    worker = DeliveryWorker(bot, db.session_factory(engine), settings, fetcher, worker_id="bench")
+    before = await control.rejected_429()
+    sent = 0
+    cpu = wall = 0.0
+
+    async def drain() -> None:
+        nonlocal sent, cpu, wall
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        async with profiled(args.profile):
+            report = await worker.drain()
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        sent = report.sent
+
+    growth = await rss_peak(drain)
+    rejected = await control.rejected_429() - before
+    await fetcher.aclose()
+    await bot.shutdown()
+    await engine.dispose()
+    allowed = allowed_rate(args.rate, paid_broadcast=args.paid)
+    return Figures("worker", sent, wall, cpu, rejected, growth, allowed)
+
+
+async def measure_plain_loop(args: argparse.Namespace, root: str, control: Control) -> Figures:
+    """What a user would write: AIORateLimiter, the default transport, one await per chat."""
+    application = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(f"{root}/bot{{token}}")
+        .rate_limiter(AIORateLimiter())
+        .build()
+    )
+    bot = application.bot
+    chats = range(FIRST_READER, FIRST_READER + min(args.plain_sample, args.readers))
+    text_html = "<b>Minister reports in Geneva</b>\n\nThe delegation presented the report."
+    async with application:
+        before = await control.rejected_429()
+        sent = 0
+        cpu = wall = 0.0
+
+        async def loop() -> None:
+            nonlocal sent, cpu, wall
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            for chat_id in chats:
+                await bot.send_message(
+                    chat_id,
+                    text_html,
+                    parse_mode=ParseMode.HTML,
+                    allow_paid_broadcast=True if args.paid else None,
+                )
+                sent += 1
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+        growth = await rss_peak(loop)
+        rejected = await control.rejected_429() - before
+    allowed = allowed_rate(args.rate, paid_broadcast=args.paid)
+    return Figures("plain loop", sent, wall, cpu, rejected, growth, allowed)
+
+
+async def main_async(args: argparse.Namespace) -> list[Figures]:
+    paid_limit = 1000.0
+    with emulator_process(args.latency, paid_limit) as root:
+        async with aiohttp.ClientSession() as session:
+            control = Control(root, session)
+            started = time.perf_counter()
+            await control.add_users(FIRST_READER, args.readers)
+            print(
+                f"emulator   {args.readers} users in {time.perf_counter() - started:.1f}s",
+                file=sys.stderr,
+            )
+            results = [await measure_worker(args, root, control)]
+            if args.plain_sample > 0:
+                # Let the per-chat windows of the first run expire before the same chats again.
+                await asyncio.sleep(1.5)
+                results.append(await measure_plain_loop(args, root, control))
+    return results
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Delivery benchmark against the emulator")
+    parser.add_argument("--readers", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.1, help="emulator round trip, seconds")
+    parser.add_argument("--rate", type=float, default=30.0, help="delivery.rate")
+    parser.add_argument("--paid", action="store_true", help="delivery.paid_broadcast = true")
+    parser.add_argument("--plain-sample", type=int, default=200, help="messages for the plain loop")
+    parser.add_argument("--db-url", default=None, help="default: SQLite in a temporary folder")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the worker's drain")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = asyncio.run(main_async(args))
+    mode = "paid" if args.paid else "free"
+    print(f"readers={args.readers} latency={args.latency}s rate={args.rate} mode={mode}")
+    for figures in results:
+        if args.json:
+            print(json.dumps({**vars(figures), "rate": figures.rate}))
+        else:
+            print(figures.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
