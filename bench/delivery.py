@@ -58,6 +58,13 @@ TOKEN = "123456:TEST-token-abcdefghij"
 FIRST_READER = 10_000_000
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Figures:
     name: str
@@ -67,6 +74,7 @@ class Figures:
     rejected_429: int
     peak_rss_mb: float
     allowed: float
+    emulator_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -77,7 +85,8 @@ class Figures:
             f"{self.name:<10} messages={self.messages:<7} wall={self.wall:7.2f}s "
             f"rate={self.rate:8.1f}/s efficiency={self.rate / self.allowed:5.3f} "
             f"429s={self.rejected_429:<4} cpu/msg={1000 * self.cpu / max(1, self.messages):6.3f}ms "
-            f"rss_growth={self.peak_rss_mb:6.1f}MB"
+            f"rss_growth={self.peak_rss_mb:6.1f}MB "
+            f"emulator_cpu={100 * self.emulator_cpu / max(self.wall, 1e-9):3.0f}%"
         )
 
 
@@ -108,7 +117,7 @@ def emulator_process(latency: float, paid_limit: float) -> Any:
     try:
         assert process.stdout is not None
         root = process.stdout.readline().strip()
-        yield root
+        yield root, process.pid
     finally:
         process.terminate()
         process.wait(10)
@@ -306,7 +315,7 @@ async def measure_plain_loop(args: argparse.Namespace, root: str, control: Contr
 
 async def main_async(args: argparse.Namespace) -> list[Figures]:
     paid_limit = 1000.0
-    with emulator_process(args.latency, paid_limit) as root:
+    with emulator_process(args.latency, paid_limit) as (root, pid):
         async with aiohttp.ClientSession() as session:
             control = Control(root, session)
             started = time.perf_counter()
@@ -315,11 +324,15 @@ async def main_async(args: argparse.Namespace) -> list[Figures]:
                 f"emulator   {args.readers} users in {time.perf_counter() - started:.1f}s",
                 file=sys.stderr,
             )
+            emulator0 = cpu_of(pid)
             results = [await measure_worker(args, root, control)]
+            results[0].emulator_cpu = cpu_of(pid) - emulator0
             if args.plain_sample > 0:
                 # Let the per-chat windows of the first run expire before the same chats again.
                 await asyncio.sleep(1.5)
+                emulator0 = cpu_of(pid)
                 results.append(await measure_plain_loop(args, root, control))
+                results[1].emulator_cpu = cpu_of(pid) - emulator0
     return results
 
 

@@ -188,7 +188,10 @@ async def claim_due(
         select(row.id)
         .where(
             row.status == PENDING,
-            row.next_attempt_at <= moment,
+            # Wrapped so that the planner walks ix_deliveries_queue in send order
+            # (reading one batch) instead of the due-time index plus a sort of
+            # every pending row: nearly every pending row is due anyway.
+            func.coalesce(row.next_attempt_at, moment) <= moment,
             ~_earlier_open_row_exists(row),
         )
         .order_by(row.priority.desc(), row.sort_at, row.id)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -175,6 +176,8 @@ class Delivery(Base):
         UniqueConstraint("post_id", "chat_id", name="uq_deliveries_post_chat"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_chat", "chat_id", "status"),
+        # The claim's order (storage.deliveries): read a batch, never sort the queue.
+        Index("ix_deliveries_queue", "status", text("priority DESC"), "sort_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

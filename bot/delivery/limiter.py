@@ -33,6 +33,7 @@ GROUP_WINDOW = 60.0  # seconds: the "per minute" of MESSAGES_PER_MINUTE_PER_GROU
 # milliseconds around the send times, so sends are spaced a little wider than
 # the bare limit: a window must never catch one message too many.
 PACE_HEADROOM = 0.98  # fraction of the configured global rate actually used
+CATCH_UP = 0.01  # seconds of overslept slots granted at once on wake-up
 WINDOW_GUARD = 0.04  # seconds added to the one-second window of actual sends
 # Each 429 widens the guard (arrivals jitter more than assumed: a loaded host),
 # up to this many seconds; the sender slows for good rather than retrying into 429s.
@@ -127,9 +128,11 @@ class RateLimiter:
                     break
                 await self._sleep(earliest - now)
             # Slots follow a grid 1/rate apart, so a late wake-up is caught up by the
-            # next send (the window check above still keeps every second within the
-            # rate); after an idle spell, a fresh grid starts.
-            if now - self._next_slot > self._interval:
+            # next sends (the window check above still keeps every second within the
+            # rate): at 1000/s slots are 1 ms apart, finer than the event loop's
+            # timer, so a wake-up grants the slots it overslept. After an idle
+            # spell, a fresh grid starts.
+            if now - self._next_slot > max(self._interval, CATCH_UP):
                 self._next_slot = now + self._interval
             else:
                 self._next_slot += self._interval

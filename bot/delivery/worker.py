@@ -111,6 +111,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._db = asyncio.Lock()  # one database conversation at a time from this worker
         self._latency = 0.1  # seconds, a running estimate of the Bot API round trip
+        self._next_batch: asyncio.Task[list[Claimed]] | None = None
 
     # -- public ---------------------------------------------------------------
     def wake(self) -> None:
@@ -143,6 +144,7 @@ class DeliveryWorker:
                 if claimed == 0:
                     await self._idle(stop, IDLE_POLL)
         finally:
+            await self._return_next_batch()
             await self._settle()
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -173,6 +175,7 @@ class DeliveryWorker:
                 if wait > 0:
                     await asyncio.sleep(wait)
         finally:
+            await self._return_next_batch()
             await self._settle()
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -192,21 +195,37 @@ class DeliveryWorker:
 
     # -- the loop -------------------------------------------------------------
     async def _pump(self, stop: asyncio.Event, deadline: float | None = None) -> int:
-        """Claim one batch and start its sends; return how many rows were claimed."""
-        await self._flush()  # a chat's next row becomes claimable once this one is recorded
-        async with self._db, self._sessions() as session:
-            rows = await queue.claim_due(session, self.worker_id, self._batch)
-            if rows:
-                await self._load_posts(session, {row.post_id for row in rows})
+        """Start the sends of one claimed batch; return how many rows were claimed.
+
+        The next batch is claimed while this one is half dispatched, so the
+        pace never waits for the database.
+        """
+        pending, self._next_batch = self._next_batch, None
+        rows = await pending if pending is not None else await self._claim()
         for index, row in enumerate(rows):
             if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
                 self._requeue(rows[index:])
                 break
+            if index == len(rows) // 2 and self._next_batch is None:
+                self._next_batch = asyncio.create_task(self._claim())
             if self._held(row):
                 continue
             await self._room()
             self._start(row, await self.limiter.acquire())
         return len(rows)
+
+    async def _claim(self) -> list[Claimed]:
+        async with self._db, self._sessions() as session:
+            rows = await queue.claim_due(session, self.worker_id, self._batch)
+            if rows:
+                await self._load_posts(session, {row.post_id for row in rows})
+        return rows
+
+    async def _return_next_batch(self) -> None:
+        """A batch claimed ahead but not started goes back to the queue."""
+        pending, self._next_batch = self._next_batch, None
+        if pending is not None:
+            self._requeue(await pending)
 
     def _held(self, row: Claimed) -> bool:
         """A row that cannot go now is answered at once (skipped, or back to the queue)."""
