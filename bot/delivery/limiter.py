@@ -34,6 +34,10 @@ GROUP_WINDOW = 60.0  # seconds: the "per minute" of MESSAGES_PER_MINUTE_PER_GROU
 # the bare limit: a window must never catch one message too many.
 PACE_HEADROOM = 0.98  # fraction of the configured global rate actually used
 CATCH_UP = 0.01  # seconds of overslept slots granted at once on wake-up
+# A turn due within this many seconds is granted now: the event loop's timers
+# wake in whole milliseconds, so sleeping for less would cost a millisecond
+# per turn (a cap of about 600/s); the window check still bounds every second.
+TIMER_SLACK = 0.002
 WINDOW_GUARD = 0.04  # seconds added to the one-second window of actual sends
 # Each 429 widens the guard (arrivals jitter more than assumed: a loaded host),
 # up to this many seconds; the sender slows for good rather than retrying into 429s.
@@ -124,7 +128,7 @@ class RateLimiter:
             while True:
                 now = self._clock()
                 earliest = max(self._next_slot, self._paused_until, self._window_free_at())
-                if earliest <= now:
+                if earliest <= now + TIMER_SLACK:
                     break
                 await self._sleep(earliest - now)
             # Slots follow a grid 1/rate apart, so a late wake-up is caught up by the

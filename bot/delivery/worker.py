@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # finished or timed out by then.
 STALE_CLAIM = timedelta(minutes=10)
 IDLE_POLL = 2.0  # seconds between looks at the queue when nothing was woken
-FLUSH_EVERY = 0.05  # seconds between bulk writes of outcomes
+FLUSH_EVERY = 0.1  # seconds between bulk writes of outcomes (at most this much is unrecorded)
 FLUSH_AT = 500  # outcomes that trigger a write at once
 CHAT_WAIT_INLINE = 1.0  # a chat ready within this many seconds is waited for, not requeued
 POST_CACHE = 64  # posts kept rendered in memory
