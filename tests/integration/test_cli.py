@@ -70,8 +70,16 @@ def test_a_bad_argument_exits_2(tmp_path: Path) -> None:
 
 def test_feeds_and_channels_are_managed_from_the_command_line(tmp_path: Path) -> None:
     added = newsbot(
-        tmp_path, "feeds", "add", "https://el.example.kz/rss", "--name", "El", "--topic",
-        "politics", "--channel", "@el_news",
+        tmp_path,
+        "feeds",
+        "add",
+        "https://el.example.kz/rss",
+        "--name",
+        "El",
+        "--topic",
+        "politics",
+        "--channel",
+        "@el_news",
     )
     assert added.returncode == 0, added.stderr
     assert "feed 1: https://el.example.kz/rss" in added.stdout
@@ -112,8 +120,14 @@ async def test_run_at_debug_never_prints_the_token_and_stops_cleanly_on_sigterm(
         NEWSBOT_CONFIG="newsbot.toml",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await emulator.wait_for_messages(channel, 2, timeout=20)

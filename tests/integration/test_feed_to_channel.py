@@ -20,7 +20,11 @@ CHANNEL = "@almaty_news"
 
 
 def feed_settings(url: str, **extra: Any) -> dict[str, Any]:
-    return {"feeds": [{"url": url, "name": "Almaty News", "channels": [CHANNEL], "interval": 1, **extra}]}
+    return {
+        "feeds": [
+            {"url": url, "name": "Almaty News", "channels": [CHANNEL], "interval": 1, **extra}
+        ]
+    }
 
 
 async def first_poll_done(bot: RunningBot) -> bool:
@@ -85,7 +89,8 @@ async def test_a_post_carries_title_summary_source_link_and_photo(
     item = Item(
         "un-1",
         "Kazakhstan reports to the UN Human Rights Council",
-        summary="The Minister of Justice presented the national report in Geneva. It covers five years.",
+        summary="The Minister of Justice presented the national report in Geneva. "
+        "It covers five years.",
         image=feed_server.url("/img/photo.jpg"),
         link="https://el.example.kz/news/un-1",
     )

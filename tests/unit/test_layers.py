@@ -1,4 +1,7 @@
-"""The one-way flow: config <- storage <- feeds/articles/render <- delivery <- handlers <- app/cli."""
+"""The one-way flow.
+
+config <- storage <- feeds/articles/render <- delivery <- handlers <- app/cli
+"""
 
 from __future__ import annotations
 
@@ -48,10 +51,6 @@ def matches(name: str, prefix: str) -> bool:
 def test_module_imports_only_downstream(module: str, path: Path) -> None:
     rules = [bad for layer, bad in FORBIDDEN.items() if matches(module, layer)]
     wrong = sorted(
-        name
-        for name in imports(path)
-        for bad in rules
-        for prefix in bad
-        if matches(name, prefix)
+        name for name in imports(path) for bad in rules for prefix in bad if matches(name, prefix)
     )
     assert not wrong, f"{module} imports {wrong}, against the one-way flow"
