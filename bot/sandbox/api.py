@@ -14,6 +14,7 @@ import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -56,7 +57,12 @@ BOT_METHODS = (
     "editMessageCaption", "editMessageReplyMarkup", "deleteMessage", "deleteMessages",
     "answerCallbackQuery", "getChat", "getChatMember", "getChatAdministrators",
     "getChatMemberCount", "getFile", "setMyCommands", "deleteMyCommands", "getMyCommands",
-    "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close",
+    "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close", "sendChatAction",
+)
+CHAT_ACTIONS = frozenset(
+    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+     "upload_document", "choose_sticker", "find_location", "record_video_note",
+     "upload_video_note"}
 )
 # fmt: on
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -82,6 +88,17 @@ class _Fault:
         self.chat_id = chat_id
         self.times = times
         self.parameters = parameters
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A send request that passed the checks common to every kind of message."""
+
+    chat: Chat
+    raw: str
+    parsed: ParsedText
+    markup: dict[str, Any] | None
+    reply_to: int | None
 
 
 class BotApi(World):
@@ -257,7 +274,7 @@ class BotApi(World):
             raise ApiError.too_many_requests(retry_after)
 
     @staticmethod
-    def _parse(text: str, parse_mode: str | None, entities: Any, *, caption: bool) -> ParsedText:
+    def _parse(text: str, parse_mode: str | None, entities: Any) -> ParsedText:
         if parse_mode and parse_mode.lower() == "html":
             try:
                 return parse_html(text)
@@ -271,14 +288,12 @@ class BotApi(World):
     def _parse_text(self, params: Params, name: str, *, caption: bool) -> ParsedText:
         raw = params.text(name) or ""
         entities_name = "caption_entities" if caption else "entities"
-        parsed = self._parse(
-            raw, params.text("parse_mode"), params.parsed(entities_name), caption=caption
-        )
+        parsed = self._parse(raw, params.text("parse_mode"), params.parsed(entities_name)).strip()
         if caption:
             if utf16_len(parsed.text) > MAX_CAPTION:
                 raise ApiError.bad_request("message caption is too long")
         else:
-            if not parsed.text.strip():
+            if not parsed.text:
                 raise ApiError.bad_request("message text is empty")
             if utf16_len(parsed.text) > MAX_TEXT:
                 raise ApiError.bad_request("message is too long")
@@ -294,58 +309,72 @@ class BotApi(World):
 
     # ------------------------------------------------------------------ sending
 
-    def _record(
-        self,
-        chat: Chat,
-        params: Params,
-        kind: str,
-        parsed: ParsedText,
-        raw: str,
-        markup: dict[str, Any] | None,
-        **extra: Any,
-    ) -> dict[str, Any]:
+    def _draft(self, params: Params, text_name: str) -> _Draft:
+        """The checks every send makes before its media, in Telegram's order."""
+        chat = self._resolve(params)
+        self._check_can_send(chat)
+        caption = text_name == "caption"
+        return _Draft(
+            chat=chat,
+            raw=params.text(text_name) or "",
+            parsed=self._parse_text(params, text_name, caption=caption),
+            markup=check_reply_markup(params.parsed("reply_markup")),
+            reply_to=self._reply_target(chat, params),
+        )
+
+    def _reply_target(self, chat: Chat, params: Params) -> int | None:
+        reply = params.parsed("reply_parameters")
+        if isinstance(reply, dict):
+            message_id = reply.get("message_id")
+            allow_without = bool(reply.get("allow_sending_without_reply"))
+        else:
+            message_id = params.integer("reply_to_message_id")
+            allow_without = params.flag("allow_sending_without_reply")
+        if message_id is None:
+            return None
+        if self._message_exists(chat.id, int(message_id)):
+            return int(message_id)
+        if allow_without:
+            return None
+        raise ApiError.bad_request("message to be replied not found")
+
+    def _record(self, draft: _Draft, params: Params, kind: str, **media: Any) -> dict[str, Any]:
+        chat = draft.chat
         msg = SentMessage(
             message_id=self._new_message_id(chat.id),
             chat_id=chat.id,
             kind=kind,
-            text=parsed.text,
-            html=raw,
-            entities=parsed.entities,
+            text=draft.parsed.text,
+            html=draft.raw,
+            entities=draft.parsed.entities,
             parse_mode=params.text("parse_mode"),
-            photo=extra.pop("photo", None),
-            reply_markup=markup,
+            photo=media.pop("photo", None),
+            reply_markup=draft.markup,
             disable_notification=params.flag("disable_notification"),
             allow_paid_broadcast=params.flag("allow_paid_broadcast"),
             link_preview_options=params.parsed("link_preview_options"),
             date=int(self.now()),
             protect_content=params.flag("protect_content"),
             show_caption_above_media=params.flag("show_caption_above_media"),
-            **extra,
+            reply_to_message_id=draft.reply_to,
+            **media,
         )
         self._sent.setdefault(chat.id, {})[msg.message_id] = msg
         return self._message_json(msg)
 
     async def _m_sendMessage(self, params: Params) -> dict[str, Any]:
-        chat = self._resolve(params)
-        self._check_can_send(chat)
-        raw = params.text("text") or ""
-        parsed = self._parse_text(params, "text", caption=False)
-        markup = check_reply_markup(params.parsed("reply_markup"))
+        draft = self._draft(params, "text")
         if params.has("link_preview_options") and params.has("disable_web_page_preview"):
             raise ApiError.bad_request(
                 "can't use link_preview_options with disable_web_page_preview"
             )
-        self._check_flood(chat, params)
-        return self._record(chat, params, "text", parsed, raw, markup)
+        self._check_flood(draft.chat, params)
+        return self._record(draft, params, "text")
 
     async def _m_sendPhoto(self, params: Params) -> dict[str, Any]:
-        chat = self._resolve(params)
-        self._check_can_send(chat)
-        raw = params.text("caption") or ""
-        parsed = self._parse_text(params, "caption", caption=True)
-        markup = check_reply_markup(params.parsed("reply_markup"))
+        draft = self._draft(params, "caption")
         sizes, photo = await self._photo_from(params)
-        self._check_flood(chat, params)
+        self._check_flood(draft.chat, params)
         largest = sizes[-1]
         photo.update(
             file_id=largest.file_id,
@@ -354,7 +383,7 @@ class BotApi(World):
             size=len(largest.content),
             sizes=[size.photo_size() for size in sizes],
         )
-        return self._record(chat, params, "photo", parsed, raw, markup, photo=photo)
+        return self._record(draft, params, "photo", photo=photo)
 
     async def _photo_from(self, params: Params) -> tuple[list[StoredFile], dict[str, Any]]:
         upload = _upload(params, "photo")
@@ -378,35 +407,37 @@ class BotApi(World):
         return sizes_or_none, {"source": "file_id", "url": None}
 
     async def _m_sendDocument(self, params: Params) -> dict[str, Any]:
-        chat = self._resolve(params)
-        self._check_can_send(chat)
-        raw = params.text("caption") or ""
-        parsed = self._parse_text(params, "caption", caption=True)
-        markup = check_reply_markup(params.parsed("reply_markup"))
+        draft = self._draft(params, "caption")
+        stored = await self._document_from(params)
+        self._check_flood(draft.chat, params)
+        return self._record(draft, params, "document", document=stored.document())
+
+    async def _document_from(self, params: Params) -> StoredFile:
         upload = _upload(params, "document")
         if upload is not None:
             if len(upload.content) > FILE_UPLOAD_MAX:
                 raise ApiError(413, "Request Entity Too Large")
-            stored = self.files.add_document(
+            return self.files.add_document(
                 upload.content, upload.filename, upload.content_type or None
             )
-        else:
-            ref = params.text("document")
-            if ref is None:
-                raise ApiError.bad_request("there is no document in the request")
-            if ref.startswith(("http://", "https://")):
-                content, ctype = await download(self._http(), ref, FILE_BY_URL_MAX, image=False)
-                name = ref.rstrip("/").rsplit("/", 1)[-1] or "file"
-                stored = self.files.add_document(content, name, ctype or None)
-            else:
-                found = self.files.get(ref)
-                if found is None:
-                    raise ApiError.bad_request("wrong file identifier/HTTP URL specified")
-                stored = found
-        self._check_flood(chat, params)
-        return self._record(
-            chat, params, "document", parsed, raw, markup, document=stored.document()
-        )
+        ref = params.text("document")
+        if ref is None:
+            raise ApiError.bad_request("there is no document in the request")
+        if ref.startswith(("http://", "https://")):
+            content, ctype = await download(self._http(), ref, FILE_BY_URL_MAX, image=False)
+            name = ref.rstrip("/").rsplit("/", 1)[-1] or "file"
+            return self.files.add_document(content, name, ctype or None)
+        found = self.files.get(ref)
+        if found is None:
+            raise ApiError.bad_request("wrong file identifier/HTTP URL specified")
+        return found
+
+    async def _m_sendChatAction(self, params: Params) -> bool:
+        chat = self._resolve(params)
+        self._check_can_send(chat)
+        if params.text("action") not in CHAT_ACTIONS:
+            raise ApiError.bad_request("wrong parameter action in request")
+        return True
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -180,11 +180,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--limits", action="store_true", help="enforce Telegram's flood limits")
     parser.add_argument("--paid-limit", type=float, default=1000, help="paid broadcasts per second")
+    parser.add_argument(
+        "--private-burst", type=int, default=1, help="messages a private chat may take at once"
+    )
     return parser.parse_args(argv)
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    limits = TelegramLimits(paid_per_second=args.paid_limit) if args.limits else None
+    limits = None
+    if args.limits:
+        limits = TelegramLimits(paid_per_second=args.paid_limit, private_burst=args.private_burst)
     emulator = BotApiEmulator(
         token=args.token, limits=limits, latency=args.latency, bot_username=args.bot_username
     )

@@ -42,6 +42,7 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 # Entities that may contain, and be contained in, anything but code and pre.
 _FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
 _SPACE = " \t\n\r\f\v"
+_TRIMMED = " \t\n\r"
 _TG_USER_LINK = re.compile(r"^tg://user\?id=(\d{1,20})$", re.IGNORECASE)
 _URL_SCHEME = re.compile(r"^(https?|tg|ftp)://", re.IGNORECASE)
 
@@ -61,6 +62,23 @@ class ParsedText:
     def length(self) -> int:
         """Length in UTF-16 code units, the unit Telegram's limits are safe to count in."""
         return utf16_len(self.text)
+
+    def strip(self) -> ParsedText:
+        """Drop leading and trailing whitespace as Telegram does to a message, moving entities."""
+        stripped = self.text.strip(_TRIMMED)
+        if stripped == self.text:
+            return self
+        if not stripped:
+            return ParsedText("", [])
+        shift = utf16_len(self.text[: len(self.text) - len(self.text.lstrip(_TRIMMED))])
+        end = shift + utf16_len(stripped)
+        entities = []
+        for entity in self.entities:
+            start = max(entity["offset"], shift)
+            stop = min(entity["offset"] + entity["length"], end)
+            if stop > start:
+                entities.append({**entity, "offset": start - shift, "length": stop - start})
+        return ParsedText(stripped, entities)
 
 
 def utf16_len(text: str) -> int:

@@ -48,6 +48,7 @@ class SentMessage:
     protect_content: bool = False
     show_caption_above_media: bool = False
     edit_date: int | None = None
+    reply_to_message_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able view (for the control API)."""

@@ -381,7 +381,18 @@ class World:
 
     # ------------------------------------------------------------------ what the bot sent
 
-    def _message_json(self, msg: SentMessage) -> dict[str, Any]:
+    def _message_exists(self, chat_id: int, message_id: int) -> bool:
+        sent = self._sent.get(chat_id, {}).get(message_id)
+        return (sent is not None and not sent.deleted) or (chat_id, message_id) in self._incoming
+
+    def _reply_json(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        incoming = self._incoming.get((chat_id, message_id))
+        if incoming is not None:
+            return incoming
+        sent = self._sent.get(chat_id, {}).get(message_id)
+        return self._message_json(sent, with_reply=False) if sent is not None else None
+
+    def _message_json(self, msg: SentMessage, *, with_reply: bool = True) -> dict[str, Any]:
         chat = self._chats.get(msg.chat_id)
         chat_json = (
             chat.json() if chat else {"id": msg.chat_id, "type": "private", "first_name": ""}
@@ -414,6 +425,10 @@ class World:
             data["reply_markup"] = msg.reply_markup
         if msg.protect_content:
             data["has_protected_content"] = True
+        if with_reply and msg.reply_to_message_id is not None:
+            replied = self._reply_json(msg.chat_id, msg.reply_to_message_id)
+            if replied is not None:
+                data["reply_to_message"] = replied
         return data
 
     def messages(self, chat_id: int, include_deleted: bool = False) -> list[SentMessage]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.sandbox.entities import EntityParseError, parse_html, utf16_len
 
@@ -152,3 +156,46 @@ def test_errors_carry_telegrams_detail(markup: str, detail: str) -> None:
 def test_link_without_usable_url_keeps_only_text() -> None:
     parsed = parse_html('<a href="javascript:alert(1)">x</a>')
     assert (parsed.text, parsed.entities) == ("x", [])
+
+
+def test_strip_moves_and_clips_entities_like_telegram() -> None:
+    parsed = parse_html("\n <b> 😀 bold</b> tail <i> </i>\n").strip()
+    assert parsed.text == "😀 bold tail"
+    assert parsed.entities == [{"type": "bold", "offset": 0, "length": 7}]
+    assert parse_html("  \n").strip().text == ""
+    same = parse_html("<b>x</b>")
+    assert same.strip() is same
+
+
+# Text that Telegram's HTML mode must show exactly as given once escaped.
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+_TAGS = st.sampled_from(["b", "i", "u", "s", "code", "tg-spoiler", "blockquote"])
+
+
+@given(_TEXT)
+def test_escaped_text_round_trips(text: str) -> None:
+    parsed = parse_html(html.escape(text, quote=False))
+    assert (parsed.text, parsed.entities) == (text, [])
+
+
+@given(st.lists(st.tuples(_TAGS, _TEXT), max_size=6))
+def test_entities_point_at_their_text(pieces: list[tuple[str, str]]) -> None:
+    markup = "".join(f"<{tag}>{html.escape(text, quote=False)}</{tag}>" for tag, text in pieces)
+    parsed = parse_html(markup)
+    assert parsed.text == "".join(text for _, text in pieces)
+    encoded = parsed.text.encode("utf-16-le")
+    non_empty = [(tag, text) for tag, text in pieces if text]
+    assert len(parsed.entities) == len(non_empty)
+    for entity, (_, text) in zip(parsed.entities, non_empty, strict=True):
+        start, length = entity["offset"] * 2, entity["length"] * 2
+        assert encoded[start : start + length].decode("utf-16-le") == text
+
+
+@given(st.text(max_size=60))
+def test_arbitrary_input_parses_or_raises_entity_parse_error(markup: str) -> None:
+    try:
+        parsed = parse_html(markup)
+    except EntityParseError as err:
+        assert str(err)
+    else:
+        assert utf16_len(parsed.text) <= utf16_len(markup)

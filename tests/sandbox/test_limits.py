@@ -58,3 +58,9 @@ async def test_bot_over_the_limit_gets_retry_after(emu: BotApiEmulator, bot: tel
         await bot.send_message(CHANNEL, "one too many for a channel")
     emu.limits = None
     await bot.send_message(CHANNEL, "unlimited again")
+
+
+def test_private_burst_allows_a_few_at_once_but_keeps_the_average() -> None:
+    flood = FloodControl(TelegramLimits(private_burst=3))
+    assert [flood.check(1, True, False, now=0.0) for _ in range(4)] == [None, None, None, 3]
+    assert flood.check(1, True, False, now=3.0) is None

@@ -318,3 +318,29 @@ async def test_chat_info_members_and_commands(emu: BotApiEmulator, bot: telegram
     assert await bot.get_my_commands(language_code="ru") == ()
     info = await bot.get_webhook_info()
     assert info.url == ""
+
+
+async def test_text_is_trimmed_like_telegram(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    sent = await bot.send_message(READER, "\n\n <b>Title</b>\n", parse_mode="HTML")
+    assert sent.text == "Title"
+    assert sent.entities[0].offset == 0
+
+
+async def test_replies_need_an_existing_message(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    incoming = emu.send_text(READER, "question")
+    answer = await bot.send_message(
+        READER, "answer", reply_parameters=telegram.ReplyParameters(incoming["message_id"])
+    )
+    assert answer.reply_to_message is not None
+    assert answer.reply_to_message.text == "question"
+    assert emu.messages(READER)[0].reply_to_message_id == incoming["message_id"]
+    with pytest.raises(BadRequest, match="Message to be replied not found"):
+        await bot.send_message(READER, "x", reply_parameters=telegram.ReplyParameters(999))
+    lenient = telegram.ReplyParameters(999, allow_sending_without_reply=True)
+    assert (await bot.send_message(READER, "x", reply_parameters=lenient)).reply_to_message is None
+
+
+async def test_chat_action(bot: telegram.Bot) -> None:
+    assert await bot.send_chat_action(READER, "typing")
+    with pytest.raises(BadRequest):
+        await bot.send_chat_action(READER, "dancing")
