@@ -175,7 +175,7 @@ def _from_page(
     if not summary or len(summary) < len(base.summary) // 2:
         # The body gave nothing better; the teaser, or the page's own description.
         summary = base.summary or clean_teaser(page.meta.description or "")
-    credit = base.credit or drawn.credit
+    credit = base.credit or drawn.credit or page.credit
     title = entry.title or (page.headlines[0] if page.headlines else "")
     return summary, credit, title
 

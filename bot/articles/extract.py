@@ -19,6 +19,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
+from bot.articles.chrome import credit_of
 from bot.articles.markup import PageMeta, element_text, page_meta
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,15 @@ class Page:
     text: str  # main text, one paragraph a line
     meta: PageMeta
     headlines: tuple[str, ...]  # og:title, <h1>, <title>: lines the summary must skip
+    credit: str | None = None  # a photo credit anywhere on the page (extractors drop them)
 
 
 def decode_page(body: bytes, content_type: str | None = None) -> str:
-    """The page as text: declared charsets first (checked), then detection."""
+    """The page as text: declared charsets first (checked), then detection.
+
+    A declared single-byte Western charset proves nothing (any bytes decode),
+    so it is trusted only when neither UTF-8 nor detection has a better answer.
+    """
     declared = []
     header = _HEADER_CHARSET.search(content_type or "")
     if header:
@@ -49,30 +55,30 @@ def decode_page(body: bytes, content_type: str | None = None) -> str:
     meta = _META_CHARSET.search(body[:8192])
     if meta:
         declared.append(meta.group(1).decode("ascii", "ignore"))
-    for name in declared:
-        text = _decode_as(body, name)
-        if text is not None:
-            return text
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    codecs_named = [c for c in (_codec(name) for name in declared) if c]
+    for codec in codecs_named:
+        if codec not in _PERMISSIVE:
+            text = _strict(body, codec)
+            if text is not None:
+                return text
+    text = _strict(body, "utf-8")
+    if text is not None:
+        return text
     best = charset_normalizer.from_bytes(body[:262144]).best()
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
-    return body.decode("utf-8", errors="replace")
+    fallback = codecs_named[0] if codecs_named else "utf-8"
+    return body.decode(fallback, errors="replace")
 
 
-def _decode_as(body: bytes, name: str) -> str | None:
+def _codec(name: str) -> str | None:
     try:
-        codec = codecs.lookup(name).name
+        return codecs.lookup(name).name
     except LookupError:
         return None
-    if codec in _PERMISSIVE:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+
+
+def _strict(body: bytes, codec: str) -> str | None:
     try:
         return body.decode(codec)
     except UnicodeDecodeError:
@@ -86,11 +92,10 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Page
     if root is None:
         return Page("", PageMeta(), ())
     meta = page_meta(root, url)
-    headlines = tuple(
-        h for h in (meta.title, _first_text(root, "h1"), _first_text(root, "title")) if h
-    )
+    named = (meta.title, _first_text(root, "h1"), _first_text(root, "title"))
+    headlines = tuple(dict.fromkeys(h for h in named if h))
     text = _main_text(markup, url) or _paragraphs(root)
-    return Page(text, meta, headlines)
+    return Page(text, meta, headlines, _page_credit(root))
 
 
 def _tree(markup: str) -> lxml.html.HtmlElement | None:
@@ -116,6 +121,15 @@ def _main_text(markup: str, url: str) -> str:
         log.warning("extraction failed url=%s error=%s", url, type(exc).__name__)
         return ""
     return text or ""
+
+
+def _page_credit(root: lxml.html.HtmlElement) -> str | None:
+    body = root.find("body")
+    for line in element_text(body if body is not None else root).split("\n"):
+        credit = credit_of(line)
+        if credit:
+            return credit
+    return None
 
 
 def _paragraphs(root: lxml.html.HtmlElement) -> str:

@@ -154,8 +154,10 @@ def _entry(raw: Any, extra: _RawItem | None, feed_language: str | None, feed_url
     )
     published = _time(raw.get("published_parsed")) or _time(raw.get("updated_parsed"))
     date_text = raw.get("published") or raw.get("updated")
+    # The guid as the publisher wrote it: feedparser resolves relative ones against the feed.
+    guid = (extra.guid if extra else None) or raw.get("id")
     return Entry(
-        key=entry_key(raw.get("id"), link, title, date_text),
+        key=entry_key(guid, link, title, date_text),
         url=link,
         title=title,
         summary=summary,
@@ -200,11 +202,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def _plain_title(detail: Any, value: str | None) -> str:
-    """A title as plain text: tags stripped, entities decoded (a double-escaped one too)."""
+    """A title as plain text: tags stripped, entities decoded (a double-escaped one too).
+
+    Titles are read as HTML whatever type feedparser guessed: it marks escaped
+    markup as text/plain yet leaves its entities encoded.
+    """
+    del detail  # see above: the declared type cannot be trusted for titles
     text = value or ""
-    kind = (detail or {}).get("type", "text/html") if detail is not None else "text/html"
-    if "html" in kind:
-        text = html_to_text(text).replace("\n", " ") if "<" in text else html.unescape(text)
+    text = html_to_text(text).replace("\n", " ") if "<" in text else html.unescape(text)
     if _ENTITY_LEFT.search(text):
         # Publishers often escape titles twice; "&quot;" is never what they meant.
         text = html.unescape(text)
