@@ -152,8 +152,10 @@ def _entry(raw: Any, extra: _RawItem | None, feed_language: str | None, feed_url
     images = _rank_images(
         _feed_images(raw, base, extra) + _content_images(unsanitised or [body_html], base)
     )
-    published = _time(raw.get("published_parsed")) or _time(raw.get("updated_parsed"))
-    date_text = raw.get("published") or raw.get("updated")
+    # dict.get: FeedParserDict maps a missing "updated" to "published" with a warning.
+    updated = _time(dict.get(raw, "updated_parsed"))
+    published = _time(dict.get(raw, "published_parsed")) or updated
+    date_text = dict.get(raw, "published") or dict.get(raw, "updated")
     # The guid as the publisher wrote it: feedparser resolves relative ones against the feed.
     guid = (extra.guid if extra else None) or raw.get("id")
     return Entry(
@@ -166,7 +168,7 @@ def _entry(raw: Any, extra: _RawItem | None, feed_language: str | None, feed_url
         author=_author(raw),
         categories=_categories(raw.get("tags", [])),
         published_at=published,
-        updated_at=_time(raw.get("updated_parsed")),
+        updated_at=updated,
         language=_language(_detail_language(raw)) or feed_language,
         text=html_to_text(content_html) if content_html else summary,
     )
