@@ -71,7 +71,7 @@ def is_chrome(line: str, titles: tuple[str, ...] = ()) -> bool:
     if _MESSENGER_PLUG.search(text) and _CHANNEL_WORDS.search(text):
         return True
     words = len(_WORDS.findall(text))
-    if _BYLINE.match(text) and words <= BYLINE_WORDS:
+    if _BYLINE.match(text) and words <= BYLINE_WORDS and not _SENTENCE_END.search(text):
         return True
     return any(same_text(text, title) for title in titles if title)
 
