@@ -13,14 +13,20 @@ import codecs
 import logging
 import re
 from dataclasses import dataclass
+from types import ModuleType
 
 import charset_normalizer
 import lxml.etree
 import lxml.html
-import trafilatura
 
 from bot.articles.chrome import credit_of
 from bot.articles.markup import PageMeta, element_text, page_meta
+
+_trafilatura: ModuleType | None
+try:
+    import trafilatura as _trafilatura
+except ImportError:  # trafilatura needs lxml_html_clean, which some lxml installs lack
+    _trafilatura = None
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +114,11 @@ def _tree(markup: str) -> lxml.html.HtmlElement | None:
 
 
 def _main_text(markup: str, url: str) -> str:
+    if _trafilatura is None:
+        log.warning("trafilatura cannot be imported; using the page's paragraphs url=%s", url)
+        return ""
     try:
-        text = trafilatura.extract(
+        text = _trafilatura.extract(
             markup,
             url=url,
             include_comments=False,
