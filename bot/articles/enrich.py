@@ -275,13 +275,17 @@ async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verd
     if result.status != 200:
         return _Verdict(False, f"HTTP {result.status}", now, transient=result.status >= 500)
     kind = (result.content_type or "").split(";")[0].strip().lower()
-    if kind and not kind.startswith("image/") and kind != "application/octet-stream":
-        return _Verdict(False, f"not an image ({kind})", now)
     try:
         info = inspect_photo(result.body)
     except ImageRejected as exc:
+        if kind and not kind.startswith("image/"):
+            return _Verdict(False, f"not an image ({kind})", now)
         return _Verdict(False, str(exc), now)
-    return _Verdict(True, _size_note(info, len(result.body)), now, width=info.width)
+    note = _size_note(info, len(result.body))
+    if not kind.startswith("image/"):
+        # Telegram may refuse the URL for its type; the delivery's upload fallback will not.
+        note += f", served as {kind or 'no type'}"
+    return _Verdict(True, note, now, width=info.width)
 
 
 def _size_note(info: PhotoInfo, size: int) -> str:

@@ -62,6 +62,8 @@ async def _serve(site: Site, request: web.Request) -> web.StreamResponse:
     }
     if path in photos:
         return web.Response(body=photos[path], content_type="image/jpeg")
+    if path == "/img/s3.jpg":
+        return web.Response(body=jpeg(900, 600), content_type="binary/octet-stream")
     if path == "/img/page.jpg":
         return web.Response(text="<html>soft 404</html>", content_type="text/html")
     if path == "/img/huge.jpg":
@@ -262,3 +264,14 @@ async def test_a_large_feed_photo_is_kept_over_og_image(site: Site, fetcher: Fet
     assert result.image_url == site.url("/img/most.jpg")
     assert result.image_source is not None
     assert result.image_source.startswith("media:content (1280x720); JPEG 1280x720")
+
+
+async def test_a_photo_served_with_a_generic_type_is_still_a_photo(
+    site: Site, fetcher: Fetcher
+) -> None:
+    feed_url, entries = teaser_entries(site)
+    entry = replace(entries[0], images=(ImageCandidate(site.url("/img/s3.jpg"), "enclosure"),))
+    result = await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1, fetch_pages=False)
+    assert result.image_url == site.url("/img/s3.jpg")
+    assert result.image_source is not None
+    assert result.image_source.endswith("served as binary/octet-stream")
