@@ -56,6 +56,7 @@ _DATELINE = re.compile(
     rf"^(?P<place>(?:[{_UPPER}][{_UPPER}'’.\-]+[ ,./]*){{1,5}})"
     r"(?:[A-Z][a-z]{2,8}\.? \d{1,2}\s*)?(?:\([^)]{1,40}\)\s*)?[–—-]\s+(?=\S)"
 )
+MAX_CREDIT_CHARS = 200  # a longer "Photo: ..." line is a caption, not a credit
 SHORT_LINE_WORDS = 15  # a line this short without sentence punctuation is a heading or kicker
 BYLINE_WORDS = 12
 
@@ -65,7 +66,7 @@ def credit_of(line: str) -> str | None:
     if not _CREDIT.match(line):
         return None
     text = _TRAILING_STAMP.sub("", line.strip()).strip(" |·—–-")
-    return text or None
+    return text if text and len(text) <= MAX_CREDIT_CHARS else None
 
 
 def is_chrome(line: str, titles: tuple[str, ...] = ()) -> bool:

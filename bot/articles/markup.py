@@ -34,6 +34,7 @@ _LAZY_ATTRIBUTES = (
     "src",
 )
 _SRCSET_ATTRIBUTES = ("data-srcset", "data-lazy-srcset", "srcset")
+MAX_URL_LENGTH = 2048  # longer is no real link, and does not fit the articles table
 _INT = re.compile(r"^\s*(\d{1,5})\s*(?:px)?\s*$")
 _SRCSET_ITEM = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,|$)")
 _PLACEHOLDER = re.compile(r"(?:^data:|blank\.gif|spacer\.gif|placeholder|lazy[-_.]?load)", re.I)
@@ -159,7 +160,9 @@ def absolute_url(url: str, base: str | None) -> str | None:
         scheme = urlsplit(joined).scheme.lower()
     except ValueError:
         return None
-    return joined if scheme in ("http", "https") else None
+    if scheme not in ("http", "https") or len(joined) > MAX_URL_LENGTH:
+        return None
+    return joined
 
 
 def _int(value: str | None) -> int | None:

@@ -270,3 +270,12 @@ def test_junk_images_are_recognised(url: str, width: int | None, height: int | N
 )
 def test_real_photos_are_not_junk(url: str) -> None:
     assert not is_junk_image(url, 1200, 675)
+
+
+def test_an_absurdly_long_link_is_no_link() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+        b"<title>Long</title><link>https://e.com/" + b"a" * 3000 + b"</link></item></channel></rss>"
+    )
+    entry = parse_feed(body, FEED_URL).entries[0]
+    assert entry.url is None and len(entry.key) <= 512
