@@ -22,6 +22,7 @@ _BLOCK_TAGS = (
 )
 _BLOCKS = frozenset(_BLOCK_TAGS.split())
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "form")
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _LAZY_ATTRIBUTES = (
     "data-src",
@@ -83,9 +84,15 @@ def element_text(root: lxml.html.HtmlElement) -> str:
     return tidy_lines("".join(parts))
 
 
+def scrub(text: str) -> str:
+    """``text`` without NULs, control characters and lone surrogates, which no database stores."""
+    return _UNSTORABLE.sub("", text)
+
+
 def tidy_lines(text: str) -> str:
     """Whitespace collapsed inside lines, empty lines squeezed to one paragraph break."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n")]
+    text = scrub(text).replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

@@ -279,3 +279,20 @@ def test_an_absurdly_long_link_is_no_link() -> None:
     )
     entry = parse_feed(body, FEED_URL).entries[0]
     assert entry.url is None and len(entry.key) <= 512
+
+
+def test_json_feed_nuls_and_lone_surrogates_are_scrubbed() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", '
+        b'"title": "A\\u0000B\\ud800C", "content_text": "x\\u0000y. Done.", '
+        b'"tags": ["t\\u0000"], "authors": [{"name": "N\\udfff"}]}]}'
+    )
+    entry = parse_feed(body, FEED_URL).entries[0]
+    assert (entry.title, entry.text, entry.categories, entry.author) == (
+        "ABC",
+        "xy. Done.",
+        ("t",),
+        "N",
+    )
+    for value in (entry.title, entry.text, entry.summary):
+        value.encode("utf-8")  # storable
