@@ -20,7 +20,7 @@ import lxml.etree
 import lxml.html
 
 from bot.articles.chrome import credit_of
-from bot.articles.markup import PageMeta, element_text, page_meta
+from bot.articles.markup import PageMeta, element_text, page_meta, scrub
 
 _trafilatura: ModuleType | None
 try:
@@ -99,8 +99,8 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Page
         return Page("", PageMeta(), ())
     meta = page_meta(root, url)
     named = (meta.title, _first_text(root, "h1"), _first_text(root, "title"))
-    headlines = tuple(dict.fromkeys(h for h in named if h))
-    text = _main_text(markup, url) or _paragraphs(root)
+    headlines = tuple(dict.fromkeys(scrub(h) for h in named if h))
+    text = scrub(_main_text(markup, url) or _paragraphs(root))
     return Page(text, meta, headlines, _page_credit(root))
 
 
