@@ -38,6 +38,8 @@ TEASER_CHARS = 300  # a feed body shorter than this is a teaser: read the page
 VERDICT_CACHE_SIZE = 1024
 SMALL_PHOTO_WIDTH = 400  # px: a feed thumbnail this narrow loses to the page's og:image
 FAILURE_TTL = 3600.0  # s: a photo that could not be fetched is tried again after this
+# Enough of a photo to read its format and size, even behind a large EXIF block.
+PHOTO_PEEK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ async def _enrich(
     base = from_feed(entry, sentences)
     page: Page | None = None
     can_fetch = fetch_pages and entry.url is not None
-    if can_fetch and is_teaser(entry, base.summary, sentences):
+    page_read = can_fetch and is_teaser(entry, base.summary, sentences)
+    if page_read:  # once per entry, even when it fails
         page = await _read_page(entry, fetcher, feed_url)
     summary, credit, title = base.summary, base.credit, base.title
     if page is not None:
@@ -149,7 +152,7 @@ async def _enrich(
     if not check_photos:
         return Enriched(summary, base.image_url, base.image_source, credit, title, base.language)
     choice = await _first_good_photo(entry.images, fetcher, feed_url)
-    if choice.url is None and can_fetch and page is None:
+    if choice.url is None and can_fetch and not page_read:
         page = await _read_page(entry, fetcher, feed_url)
     choice = await _maybe_page_photo(choice, page, fetcher, feed_url)
     language = entry.language or (page.meta.language if page else None)
@@ -265,8 +268,9 @@ async def check_photo(url: str, fetcher: Fetcher, *, feed_url: str) -> _Verdict:
 
 async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verdict:
     try:
+        # The header tells format and size; the photo itself is Telegram's to download.
         result = await fetcher.get(
-            url, trusted_origin=feed_url, max_bytes=URL_PHOTO_LIMIT, accept="image/*"
+            url, trusted_origin=feed_url, max_bytes=PHOTO_PEEK_BYTES, accept="image/*", peek=True
         )
     except FetchError as exc:
         # Too large or refused is final; a timeout or a network error may pass later.
@@ -281,15 +285,19 @@ async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verd
         if kind and not kind.startswith("image/"):
             return _Verdict(False, f"not an image ({kind})", now)
         return _Verdict(False, str(exc), now)
-    note = _size_note(info, len(result.body))
+    size = result.declared_size if result.truncated else len(result.body)
+    if size is not None and size > URL_PHOTO_LIMIT:
+        return _Verdict(False, f"{size // 1024} KB is over Telegram's limit for a photo URL", now)
+    note = _size_note(info, size)
     if not kind.startswith("image/"):
         # Telegram may refuse the URL for its type; the delivery's upload fallback will not.
         note += f", served as {kind or 'no type'}"
     return _Verdict(True, note, now, width=info.width)
 
 
-def _size_note(info: PhotoInfo, size: int) -> str:
-    return f"{info.format} {info.width}x{info.height}, {size // 1024} KB"
+def _size_note(info: PhotoInfo, size: int | None) -> str:
+    weight = f"{size // 1024} KB" if size is not None else "size not declared"
+    return f"{info.format} {info.width}x{info.height}, {weight}"
 
 
 def _describe(candidate: ImageCandidate) -> str:
