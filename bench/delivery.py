@@ -159,7 +159,8 @@ async def fill_database(url: str, readers: int) -> tuple[Any, Post]:
     async with engine.begin() as connection:
         await connection.execute(
             text(
-                "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last)"
+                "WITH RECURSIVE seq(n) AS"
+                " (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last)"
                 " INSERT INTO chats (telegram_id, kind, language, status, is_target, joined_at)"
                 " SELECT :first + n, 'private', 'en', 'active', false, :now FROM seq"
             ),
@@ -251,6 +252,7 @@ async def measure_worker(args: argparse.Namespace, root: str, control: Control) 
     async with db.session_factory(engine)() as session:
         started = time.perf_counter()
         rows = await enqueue_post(session, post)
+        await session.commit()
         print(f"enqueue    rows={rows} in {time.perf_counter() - started:.2f}s", file=sys.stderr)
     bot = Bot(TOKEN, base_url=f"{root}/bot{{token}}", request=make_request(settings))
     await bot.initialize()

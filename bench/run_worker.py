@@ -16,6 +16,7 @@ import logging
 import os
 import resource
 import signal
+import socket
 import sys
 import time
 from typing import Any
@@ -36,7 +37,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-url", required=True)
     parser.add_argument("--api-url", required=True, help="the emulator's root, NEWSBOT_API_URL")
     parser.add_argument("--token", default="123456:TEST-token-abcdefghij")
-    parser.add_argument("--worker-id", default="worker-1")
+    parser.add_argument(
+        "--worker-id", default=None, help="default host:pid, like newsbot run (bot.app.worker_id)"
+    )
     parser.add_argument("--mode", choices=("drain", "run"), default="drain")
     parser.add_argument("--rate", type=float, default=30.0)
     parser.add_argument("--paid", action="store_true")
@@ -67,10 +70,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     )
     fetcher = Fetcher(PollingSettings(), allow_private=True)
     await bot.initialize()
-    worker = DeliveryWorker(
-        bot, db.session_factory(engine), settings, fetcher, worker_id=args.worker_id
-    )
-    report: dict[str, Any] = {"worker_id": args.worker_id}
+    worker_id = args.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    worker = DeliveryWorker(bot, db.session_factory(engine), settings, fetcher, worker_id=worker_id)
+    report: dict[str, Any] = {"worker_id": worker_id}
     try:
         report["recovered"] = await worker.recover()
         print(json.dumps({"ready": True}), flush=True)

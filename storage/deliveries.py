@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import utcnow
 from storage.models import Chat, ChatEvent, Delivery, FeedChannel, Post, Subscription
@@ -103,7 +104,8 @@ async def enqueue_post(session: AsyncSession, post: Post) -> int:
     Articles go to the feed's channels and to active readers subscribed to the
     post's topic or to every topic; breaking news goes to every active target
     channel and every active reader with any subscription. Done in one
-    INSERT ... SELECT, so no chat is loaded into Python; idempotent.
+    INSERT ... SELECT, so no chat is loaded into Python; idempotent. The
+    caller commits (with the post, when it is new).
     """
     if post.kind == "breaking":
         condition = or_(
@@ -287,18 +289,32 @@ async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) ->
     await session.commit()
 
 
+async def claim_owners(session: AsyncSession) -> list[str]:
+    """The workers that have rows in flight."""
+    statement = (
+        select(Delivery.claimed_by)
+        .where(Delivery.status == SENDING, Delivery.claimed_by.is_not(None))
+        .distinct()
+    )
+    return [str(owner) for owner in (await session.execute(statement)).scalars().all()]
+
+
 async def release_claims(
-    session: AsyncSession, worker_id: str | None, stale_before: datetime | None = None
+    session: AsyncSession,
+    owners: str | Sequence[str] | None,
+    stale_before: datetime | None = None,
 ) -> list[tuple[int, int, int]]:
-    """Put in-flight rows back to pending: this worker's, and any claimed before ``stale_before``.
+    """Put in-flight rows back to pending: ``owners``' rows and any claimed before ``stale_before``.
 
     Returns (delivery id, post id, chat id) of every row released: each may
     have reached its chat already, since a crash can come after Telegram
     answered and before the answer was written down.
     """
-    conditions = []
-    if worker_id is not None:
-        conditions.append(Delivery.claimed_by == worker_id)
+    conditions: list[ColumnElement[bool]] = []
+    if isinstance(owners, str):
+        owners = [owners]
+    if owners:
+        conditions.append(Delivery.claimed_by.in_(list(owners)))
     if stale_before is not None:
         conditions.append(Delivery.claimed_at < stale_before)
     if not conditions:
@@ -335,9 +351,8 @@ async def skip_chat_rows(session: AsyncSession, chat_id: int, reason: str) -> in
         .values(status=SKIPPED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
-    # The caller's transaction commits: a refresh stores its articles, posts and
-    # deliveries together or not at all.
     result = await session.execute(statement)
+    await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
 

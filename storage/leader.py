@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOCK = zlib.crc32(b"newsbot:feed-scheduler")
 
 
+def worker_lock_key(worker_id: str) -> int:
+    """The advisory lock a delivery worker holds while alive, so others can tell it died."""
+    return zlib.crc32(b"newsbot:worker:" + worker_id.encode())
+
+
 class LeaderLock:
     """Leadership for one role (by default: the feed scheduler)."""
 

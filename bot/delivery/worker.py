@@ -18,12 +18,14 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.delivery.content import post_content
@@ -35,6 +37,7 @@ from config.settings import Settings
 from storage import deliveries as queue
 from storage.db import utcnow
 from storage.deliveries import Claimed, Outcome
+from storage.leader import LeaderLock, worker_lock_key
 from storage.models import Article, Feed, Post
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 # A claim older than this belongs to a worker that died: any live send has long
 # finished or timed out by then.
 STALE_CLAIM = timedelta(minutes=10)
+DEAD_CHECK_EVERY = 60.0  # seconds between looks for rows held by workers that died
 IDLE_POLL = 2.0  # seconds between looks at the queue when nothing was woken
 FLUSH_EVERY = 0.1  # seconds between bulk writes of outcomes (at most this much is unrecorded)
 FLUSH_AT = 500  # outcomes that trigger a write at once
@@ -112,6 +116,8 @@ class DeliveryWorker:
         self._db = asyncio.Lock()  # one database conversation at a time from this worker
         self._latency = 0.1  # seconds, a running estimate of the Bot API round trip
         self._next_batch: asyncio.Task[list[Claimed]] | None = None
+        self._liveness: LeaderLock | None = None
+        self._dead_check_at = 0.0
 
     # -- public ---------------------------------------------------------------
     def wake(self) -> None:
@@ -119,9 +125,14 @@ class DeliveryWorker:
         self._wake.set()
 
     async def recover(self) -> int:
-        """Put back rows left in flight by a crash of this worker (or stale ones); count them."""
-        async with self._db, self._sessions() as session:
-            rows = await queue.release_claims(session, self.worker_id, utcnow() - STALE_CLAIM)
+        """Put back rows left in flight by workers that died (a crash); count and log them.
+
+        Those rows may have reached their chats already: they, and only they,
+        can repeat. A worker is known dead when its PostgreSQL liveness lock is
+        free (SQLite: when it was this host's process and is gone), or when its
+        claim is older than STALE_CLAIM.
+        """
+        rows = await self._release_dead_claims(include_own=True)
         for delivery_id, post_id, chat_id in rows:
             log.warning(
                 "in flight at a crash, may repeat delivery_id=%s post_id=%s chat_id=%s",
@@ -135,6 +146,58 @@ class DeliveryWorker:
             )
         return len(rows)
 
+    async def _release_dead_claims(self, *, include_own: bool) -> list[tuple[int, int, int]]:
+        engine = self._sessions.kw.get("bind")
+        async with self._db, self._sessions() as session:
+            owners = await queue.claim_owners(session)
+        dead: list[str] = []
+        for owner in owners:
+            if owner == self.worker_id:
+                if include_own:  # our id, from before a restart: nothing of ours is in flight yet
+                    dead.append(owner)
+            elif await self._is_dead(engine, owner):
+                dead.append(owner)
+        async with self._db, self._sessions() as session:
+            return await queue.release_claims(session, dead, utcnow() - STALE_CLAIM)
+
+    async def _is_dead(self, engine: AsyncEngine | None, owner: str) -> bool:
+        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            await self._hold_liveness(engine)
+            probe = LeaderLock(engine, worker_lock_key(owner))
+            if not await probe.try_acquire():
+                return False  # its holder is alive
+            await probe.release()
+            return True
+        # SQLite serves the processes of one host: a worker id "host:pid" whose process
+        # is gone is dead; any other id is from a process that cannot share this file now.
+        host, _, pid = owner.rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            return not _process_alive(int(pid))
+        return True
+
+    async def _take_over_dead_claims(self) -> None:
+        """Now and then, requeue what a worker on another machine left when it died."""
+        now = time.monotonic()
+        if now < self._dead_check_at:
+            return
+        self._dead_check_at = now + DEAD_CHECK_EVERY
+        rows = await self._release_dead_claims(include_own=False)
+        if rows:
+            log.warning("requeued deliveries of a dead worker count=%s", len(rows))
+
+    async def _hold_liveness(self, engine: AsyncEngine) -> None:
+        """Hold our own liveness lock, so that other workers see this one alive."""
+        if self._liveness is None:
+            self._liveness = LeaderLock(engine, worker_lock_key(self.worker_id))
+        if not self._liveness.is_leader:
+            await self._liveness.try_acquire()
+
+    async def close(self) -> None:
+        """Let go of the liveness lock: nothing of ours is in flight any more."""
+        if self._liveness is not None:
+            await self._liveness.release()
+            self._liveness = None
+
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; then finish what is in flight and leave the rest queued."""
         flusher = asyncio.create_task(self._flush_loop())
@@ -143,6 +206,7 @@ class DeliveryWorker:
                 claimed = await self._pump(stop)
                 if claimed == 0:
                     await self._idle(stop, IDLE_POLL)
+                    await self._take_over_dead_claims()
         finally:
             await self._return_next_batch()
             await self._settle()
@@ -150,6 +214,7 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             await self._flush()
+            await self.close()
 
     async def drain(self, timeout: float | None = None) -> DrainReport:  # noqa: ASYNC109
         """Send everything due now, retrying with backoff while ``timeout`` allows; then report.
@@ -181,6 +246,7 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             await self._flush()
+            await self.close()
         async with self._db, self._sessions() as session:
             remaining = await queue.count_open(session)
         end = self.stats
@@ -215,6 +281,9 @@ class DeliveryWorker:
         return len(rows)
 
     async def _claim(self) -> list[Claimed]:
+        engine = self._sessions.kw.get("bind")
+        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            await self._hold_liveness(engine)  # before any claim: others must see us alive
         async with self._db, self._sessions() as session:
             rows = await queue.claim_due(session, self.worker_id, self._batch)
             if rows:
@@ -464,3 +533,13 @@ def telegram_target(telegram_id: int | None, username: str | None) -> int | str 
     if telegram_id is not None:
         return telegram_id
     return f"@{username.lstrip('@')}" if username else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user
+    return True

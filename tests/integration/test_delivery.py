@@ -6,9 +6,7 @@ of each post, and the ledger (deliveries) says so.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +16,6 @@ from storage import db
 from storage.deliveries import post_progress, sent_messages
 from storage.models import Chat, ChatEvent, Delivery, Post
 from tests.integration.test_delivery_support import (
-    POSTGRES_URL_VAR,
     World,
     fast_settings,
     fresh_database,
@@ -27,15 +24,6 @@ from tests.integration.test_delivery_support import (
     make_worker,
     photo_server,
 )
-
-DB_KINDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_VAR) else [])
-
-
-@pytest.fixture(params=DB_KINDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return os.environ[POSTGRES_URL_VAR]
-    return f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
 
 
 @pytest.fixture

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from bot.sandbox.emulator import BotApiEmulator
 from sqlalchemy import select, update
 
+from bot.sandbox.emulator import BotApiEmulator
 from storage import db
 from storage.deliveries import Outcome as Written
 from storage.deliveries import claim_due, enqueue_post, record_outcomes, release_claims
 from storage.models import Chat, Delivery, Subscription
-from tests.integration.test_delivery_support import POSTGRES_URL_VAR, World, fresh_database
-
-DB_KINDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_VAR) else [])
-
-
-@pytest.fixture(params=DB_KINDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return os.environ[POSTGRES_URL_VAR]
-    return f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
+from tests.integration.test_delivery_support import World, fresh_database
 
 
 @pytest.fixture

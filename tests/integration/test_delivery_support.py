@@ -39,13 +39,8 @@ def fast_settings(api_url: str, **delivery: Any) -> Settings:
 
 
 async def fresh_database(url: str) -> AsyncEngine:
+    """The schema, migrated, on the empty database of tests/conftest.py's ``db_url``."""
     engine = db.create_engine(url)
-    if engine.dialect.name == "postgresql":
-        from storage.models import Base
-
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     await db.upgrade(engine)
     return engine
 

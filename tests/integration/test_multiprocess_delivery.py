@@ -8,7 +8,6 @@ The scheduler's leader lock is checked here too.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,35 +17,35 @@ from bot.sandbox.emulator import BotApiEmulator
 from storage import db
 from storage.leader import SCHEDULER_LOCK, LeaderLock
 from tests.integration.test_crash_delivery import final_report, start_worker
-from tests.integration.test_delivery_support import POSTGRES_URL_VAR, World, fresh_database
+from tests.integration.test_delivery_support import World, fresh_database
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get(POSTGRES_URL_VAR), reason=f"needs PostgreSQL ({POSTGRES_URL_VAR})"
-)
 READERS = 120
 
 
 @pytest.fixture
-def db_url() -> str:
-    return os.environ[POSTGRES_URL_VAR]
+def pg_url(db_url: str) -> str:
+    """The shared fresh database, PostgreSQL only: SQLite serves a single process."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("several processes share PostgreSQL, not SQLite")
+    return db_url
 
 
 @pytest.fixture
-async def world(db_url: str) -> AsyncIterator[World]:
-    engine = await fresh_database(db_url)
+async def world(pg_url: str) -> AsyncIterator[World]:
+    engine = await fresh_database(pg_url)
     async with BotApiEmulator(latency=0.02) as emulator:
         yield World(db.session_factory(engine), emulator, photo_root="http://127.0.0.1:9")
     await engine.dispose()
 
 
-async def test_two_processes_deliver_every_post_exactly_once(world: World, db_url: str) -> None:
+async def test_two_processes_deliver_every_post_exactly_once(world: World, pg_url: str) -> None:
     for user in range(1, READERS + 1):
         await world.reader(5000 + user, "*")
     feed = await world.feed()
     for n in range(2):
         await world.enqueue(await world.article_post(feed, f"Post {n}", minutes=n))
 
-    workers = [await start_worker(world, db_url, "drain", f"node-{n}") for n in (1, 2)]
+    workers = [await start_worker(world, pg_url, "drain", f"node-{n}") for n in (1, 2)]
     reports = await asyncio.gather(*(final_report(w) for w in workers))
 
     assert all(report["sent"] > 0 for report in reports)  # both did part of the work
@@ -56,8 +55,8 @@ async def test_two_processes_deliver_every_post_exactly_once(world: World, db_ur
         assert texts == ["Post 0", "Post 1"]  # once each, in order, whoever sent them
 
 
-async def test_only_one_process_leads_and_another_takes_over_when_it_goes(db_url: str) -> None:
-    first_engine, second_engine = db.create_engine(db_url), db.create_engine(db_url)
+async def test_only_one_process_leads_and_another_takes_over_when_it_goes(pg_url: str) -> None:
+    first_engine, second_engine = db.create_engine(pg_url), db.create_engine(pg_url)
     first, second = LeaderLock(first_engine), LeaderLock(second_engine)
     try:
         assert await first.try_acquire() is True
