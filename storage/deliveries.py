@@ -185,37 +185,15 @@ async def claim_due(
     runs under SQLite's one write lock, so two claims never overlap either.
     """
     moment = now or utcnow()
-    # An alias, so the subquery is not correlated with the UPDATE's own table.
-    row = aliased(Delivery)
-    due = (
-        select(row.id)
-        .where(
-            row.status == PENDING,
-            # Wrapped so that the planner walks ix_deliveries_queue in send order
-            # (reading one batch) instead of the due-time index plus a sort of
-            # every pending row: nearly every pending row is due anyway.
-            func.coalesce(row.next_attempt_at, moment) <= moment,
-            ~_earlier_open_row_exists(row),
-        )
-        .order_by(row.priority.desc(), row.sort_at, row.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
-        .values(status=SENDING, claimed_by=worker_id, claimed_at=moment)
-        .returning(
-            Delivery.id,
-            Delivery.post_id,
-            Delivery.chat_id,
-            Delivery.attempts,
-            Delivery.priority,
-            Delivery.sort_at,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    claimed = (await session.execute(statement)).all()
+    claimed: list[Any] = []
+    # One priority level at a time, highest first: each level is read in
+    # (sort_at, id) order straight from ix_deliveries_queue, a batch at a time,
+    # however long the queue (a descending column in the index would do it in
+    # one statement, but Alembic cannot compare such an index with the models).
+    level = await _next_level(session, above=None)
+    while level is not None and len(claimed) < limit:
+        claimed += await _claim_level(session, worker_id, level, limit - len(claimed), moment)
+        level = await _next_level(session, above=level)
     if not claimed:
         await session.commit()
         return []
@@ -249,6 +227,56 @@ async def claim_due(
     ]
     result.sort(key=lambda c: (-c.priority, c.sort_at, c.id))
     return result
+
+
+def _due(row: Any, moment: datetime) -> list[ColumnElement[bool]]:
+    # next_attempt_at is wrapped so that the planner walks ix_deliveries_queue
+    # in send order rather than the due-time index plus a sort of every pending
+    # row: nearly every pending row is due anyway.
+    return [row.status == PENDING, func.coalesce(row.next_attempt_at, moment) <= moment]
+
+
+async def _next_level(session: AsyncSession, above: int | None) -> int | None:
+    """The highest priority with pending rows, below ``above`` when given.
+
+    Due or not: that keeps it one seek in ix_deliveries_queue; a level whose
+    rows are all waiting simply claims nothing.
+    """
+    conditions = [Delivery.status == PENDING]
+    if above is not None:
+        conditions.append(Delivery.priority < above)
+    statement = select(func.max(Delivery.priority)).where(*conditions)
+    level = (await session.execute(statement)).scalar_one_or_none()
+    return None if level is None else int(level)
+
+
+async def _claim_level(
+    session: AsyncSession, worker_id: str, level: int, limit: int, moment: datetime
+) -> list[Any]:
+    # An alias, so the subquery is not correlated with the UPDATE's own table.
+    row = aliased(Delivery)
+    due = (
+        select(row.id)
+        .where(row.priority == level, *_due(row, moment), ~_earlier_open_row_exists(row))
+        .order_by(row.sort_at, row.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()))
+        .values(status=SENDING, claimed_by=worker_id, claimed_at=moment)
+        .returning(
+            Delivery.id,
+            Delivery.post_id,
+            Delivery.chat_id,
+            Delivery.attempts,
+            Delivery.priority,
+            Delivery.sort_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.execute(statement)).all())
 
 
 async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:

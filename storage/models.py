@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -183,7 +182,7 @@ class Delivery(Base):
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_chat", "chat_id", "status"),
         # The claim's order (storage.deliveries): read a batch, never sort the queue.
-        Index("ix_deliveries_queue", "status", text("priority DESC"), "sort_at", "id"),
+        Index("ix_deliveries_queue", "status", "priority", "sort_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -4,14 +4,13 @@ Revision ID: 0002_delivery
 Revises: 0001
 Create Date: 2026-11-27 08:15:00
 
-The claim reads pending rows by (priority DESC, sort_at, id); with this index
-it reads one batch of the index instead of sorting every pending row, so a
-claim costs the same with 100 or 100,000 rows queued.
+The claim reads pending rows one priority level at a time in (sort_at, id)
+order; with this index it reads one batch of the index instead of sorting
+every pending row, so a claim costs the same with 100 or 100,000 rows queued.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_delivery"
@@ -24,7 +23,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_deliveries_queue",
         "deliveries",
-        ["status", sa.text("priority DESC"), "sort_at", "id"],
+        ["status", "priority", "sort_at", "id"],
         unique=False,
     )
 
