@@ -161,7 +161,9 @@ def _earlier_open_row_exists(row: Any) -> Any:
     other = aliased(Delivery)
     return exists().where(
         other.chat_id == row.chat_id,
-        other.status.in_((PENDING, SENDING)),
+        # Wrapped so that the lookup goes by the chat (ix_deliveries_chat, a few
+        # rows) and never walks ix_deliveries_queue (every pending row).
+        func.coalesce(other.status, "").in_((PENDING, SENDING)),
         or_(
             other.priority > row.priority,
             and_(
