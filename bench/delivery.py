@@ -52,8 +52,6 @@ from storage import db
 from storage.deliveries import enqueue_post
 from storage.models import Article, Feed, Post
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
 TOKEN = "123456:TEST-token-abcdefghij"
 FIRST_READER = 10_000_000
 

@@ -29,8 +29,6 @@ from bot.fetcher import Fetcher
 from config.settings import DeliverySettings, PollingSettings, Settings
 from storage import db
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

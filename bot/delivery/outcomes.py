@@ -108,14 +108,9 @@ def classify(exc: BaseException) -> Outcome:
 
 
 def _seconds(exc: RetryAfter) -> float:
-    # The private attribute is a timedelta in PTB 22; the public property warns
-    # (PTBDeprecationWarning) unless PTB_TIMEDELTA is set, so read the value directly.
-    value = getattr(exc, "_retry_after", None)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, int | float):
-        return float(value)
-    return 1.0
+    # A timedelta with PTB_TIMEDELTA=1 (set by the bot package); an int otherwise.
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ post, after a drain each reachable chat holds exactly one copy".
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,9 +23,6 @@ from config.settings import DeliverySettings, PollingSettings, Settings
 from storage import db
 from storage.deliveries import enqueue_post
 from storage.models import Article, Chat, Feed, FeedChannel, Post, Subscription
-
-# PTB 22 warns on every RetryAfter unless it may hand out timedeltas (telegram.md B).
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 POSTGRES_URL_VAR = "NEWSBOT_TEST_POSTGRES_URL"
 

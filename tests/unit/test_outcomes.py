@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import timedelta
 
@@ -18,9 +17,6 @@ from telegram.error import (
 )
 
 from bot.delivery.outcomes import Action, Backoff, classify
-
-# PTB 22 warns when a RetryAfter is built unless timedeltas are opted into.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def test_retry_after_pauses_every_sender_for_its_seconds() -> None:
