@@ -38,6 +38,7 @@ CATCH_UP = 0.01  # seconds of overslept slots granted at once on wake-up
 # wake in whole milliseconds, so sleeping for less would cost a millisecond
 # per turn (a cap of about 600/s); the window check still bounds every second.
 TIMER_SLACK = 0.002
+LONG_WAIT = 0.5  # seconds: a wait this long (a 429 pause) can be interrupted by a stop
 WINDOW_GUARD = 0.04  # seconds added to the one-second window of actual sends
 # Each 429 widens the guard (arrivals jitter more than assumed: a loaded host),
 # up to this many seconds; the sender slows for good rather than retrying into 429s.
@@ -94,6 +95,8 @@ class RateLimiter:
         self.window_guard = WINDOW_GUARD
         self._recent: deque[Departure] = deque(maxlen=self._window_size)
         self._turn = asyncio.Lock()  # one waiter at a time: no two wake into the same slot
+        self._interrupted = False
+        self._long_nap: asyncio.Future[None] | None = None
         self._paused_until = 0.0
         self._private_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
@@ -117,20 +120,26 @@ class RateLimiter:
         return max(0.0, self._paused_until - self._clock())
 
     # -- global pacing ----------------------------------------------------
-    async def acquire(self) -> Departure:
+    async def acquire(self) -> Departure | None:
         """Wait for this request's turn in the global pace (and any 429 pause).
 
         Call ``departed`` on the returned value right before the request is
         written: the window of the last second counts actual departures, so a
         busy event loop between the turn and the write cannot squeeze sends.
+        None: ``interrupt`` was called (the worker is stopping), no turn given.
         """
         async with self._turn:
             while True:
+                if self._interrupted:
+                    return None
                 now = self._clock()
                 earliest = max(self._next_slot, self._paused_until, self._window_free_at())
                 if earliest <= now + TIMER_SLACK:
                     break
-                await self._sleep(earliest - now)
+                if earliest - now < LONG_WAIT:
+                    await self._sleep(earliest - now)
+                else:
+                    await self._long_sleep(earliest - now)
             # Slots follow a grid 1/rate apart, so a late wake-up is caught up by the
             # next sends (the window check above still keeps every second within the
             # rate): at 1000/s slots are 1 ms apart, finer than the event loop's
@@ -143,6 +152,26 @@ class RateLimiter:
             departure = Departure(now)
             self._recent.append(departure)
             return departure
+
+    async def _long_sleep(self, seconds: float) -> None:
+        """A sleep that ``interrupt`` can cut short (a stop during a long 429 pause)."""
+        self._long_nap = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await self._long_nap
+        except asyncio.CancelledError:
+            if not self._interrupted:
+                raise
+        finally:
+            self._long_nap = None
+
+    def interrupt(self) -> None:
+        """Stop granting turns: a waiting ``acquire`` returns None now, later ones at once."""
+        self._interrupted = True
+        if self._long_nap is not None:
+            self._long_nap.cancel()
+
+    def resume(self) -> None:
+        self._interrupted = False
 
     def _window_free_at(self) -> float:
         """When one more send fits in the last second's window of actual sends."""

@@ -249,7 +249,8 @@ class _Requests:
         turn, self._turn = self._turn, None
         if turn is None:
             turn = await self._limiter.acquire()
-        self._limiter.departed(turn)
+        if turn is not None:  # None: stopping; a send already under way still finishes
+            self._limiter.departed(turn)
         result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
         if not isinstance(result, dict):
             raise TypeError(f"unexpected Bot API result for {method}: {type(result).__name__}")

@@ -201,13 +201,23 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; then finish what is in flight and leave the rest queued."""
         flusher = asyncio.create_task(self._flush_loop())
+        interrupter = asyncio.create_task(self._interrupt_on(stop))
+        failures = 0
         try:
             while not stop.is_set():
-                claimed = await self._pump(stop)
-                if claimed == 0:
-                    await self._idle(stop, IDLE_POLL)
-                    await self._take_over_dead_claims()
+                try:
+                    claimed = await self._pump(stop)
+                    if claimed == 0:
+                        await self._idle(stop, IDLE_POLL)
+                        await self._take_over_dead_claims()
+                    failures = 0
+                except Exception:  # the database went away: keep the bot up, try again
+                    failures += 1
+                    pause = self._backoff.delay(min(failures, 8))
+                    log.exception("delivery loop failed, retrying in %.1fs", pause)
+                    await self._idle(stop, pause)
         finally:
+            interrupter.cancel()
             await self._return_next_batch()
             await self._settle()
             flusher.cancel()
@@ -215,6 +225,11 @@ class DeliveryWorker:
                 await flusher
             await self._flush()
             await self.close()
+            self.limiter.resume()
+
+    async def _interrupt_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.limiter.interrupt()  # no send waits out a long 429 pause once we stop
 
     async def drain(self, timeout: float | None = None) -> DrainReport:  # noqa: ASYNC109
         """Send everything due now, retrying with backoff while ``timeout`` allows; then report.
@@ -277,7 +292,11 @@ class DeliveryWorker:
             if self._held(row):
                 continue
             await self._room()
-            self._start(row, await self.limiter.acquire())
+            turn = await self.limiter.acquire()
+            if turn is None:  # stopped (during a long 429 pause): the rest stays queued
+                self._requeue(rows[index:])
+                break
+            self._start(row, turn)
         return len(rows)
 
     async def _claim(self) -> list[Claimed]:
@@ -363,6 +382,17 @@ class DeliveryWorker:
 
     # -- one send -------------------------------------------------------------
     async def _deliver(self, row: Claimed, post: PostState | None, turn: Departure) -> None:
+        try:
+            await self._deliver_once(row, post, turn)
+        except Exception as exc:  # our own bookkeeping failed (the database): retry the row
+            log.exception("delivery bookkeeping failed delivery_id=%s", row.id)
+            attempts = row.attempts + 1
+            next_at = utcnow() + timedelta(seconds=self._backoff.delay(attempts))
+            self._record(
+                self._outcome(row, queue.PENDING, attempts=1, next_at=next_at, error=repr(exc))
+            )
+
+    async def _deliver_once(self, row: Claimed, post: PostState | None, turn: Departure) -> None:
         if post is None:
             self._record(self._outcome(row, queue.FAILED, error="post not found"))
             self.stats.failed += 1
@@ -372,12 +402,15 @@ class DeliveryWorker:
             self._record(self._outcome(row, queue.FAILED, error="chat has no id or username"))
             self.stats.failed += 1
             return
+        first_turn: Departure | None = turn
         wait = self.limiter.chat_ready_in(row.chat_id, row.chat_kind)
         if wait > 0:
             await asyncio.sleep(wait)
-            turn = await self.limiter.acquire()  # the turn taken before the wait is spent
+            first_turn = await self.limiter.acquire()  # the turn taken before the wait is spent
+            if first_turn is None:  # stopping: not sent, back to the queue
+                self._record(self._outcome(row, queue.PENDING))
+                return
         language = row.language or self._default_language
-        first_turn: Departure | None = turn
         for _migration in range(3):
             self.limiter.record_send(row.chat_id, row.chat_kind)
             started = time.monotonic()
@@ -489,19 +522,35 @@ class DeliveryWorker:
         if not self._outcomes:
             return
         batch, self._outcomes = self._outcomes, []
-        async with self._db, self._sessions() as session:
-            await queue.record_outcomes(session, batch)
+        try:
+            async with self._db, self._sessions() as session:
+                await queue.record_outcomes(session, batch)
+        except BaseException:
+            # Not written: keep them for the next flush (until then the rows stay
+            # "sending", and a crash now would count them as in flight).
+            self._outcomes = batch + self._outcomes
+            raise
 
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_EVERY)
             if self._outcomes:
-                await self._flush()
+                try:
+                    await self._flush()
+                except Exception:
+                    log.exception(
+                        "recording deliveries failed, retrying count=%s", len(self._outcomes)
+                    )
+                    continue
                 self._wake.set()  # a chat's next row may be claimable now
 
     async def _remember_photo(self, post_id: int, file_id: str | None, failed: bool) -> None:
-        async with self._db, self._sessions() as session:
-            await queue.remember_photo(session, post_id, file_id=file_id, failed=failed)
+        # Only a saving for other chats and processes: never let it undo a send.
+        try:
+            async with self._db, self._sessions() as session:
+                await queue.remember_photo(session, post_id, file_id=file_id, failed=failed)
+        except Exception:
+            log.exception("could not store the photo's fate post_id=%s", post_id)
 
     async def _load_posts(self, session: AsyncSession, post_ids: set[int]) -> None:
         missing = [post_id for post_id in post_ids if post_id not in self._posts]

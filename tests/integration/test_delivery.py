@@ -6,6 +6,7 @@ of each post, and the ledger (deliveries) says so.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -277,3 +278,29 @@ async def test_chat_not_found_is_a_permanent_failure_with_its_description(world:
             await session.execute(select(Delivery).where(Delivery.chat_id == ghost.id))
         ).scalar_one()
     assert failed.status == "failed" and "chat not found" in (failed.last_error or "").lower()
+
+
+async def test_a_stop_during_a_long_flood_pause_leaves_the_rest_queued(world: World) -> None:
+    for user in range(71, 76):
+        await world.reader(user, "*")
+    await world.enqueue(await world.article_post(await world.feed(), "Paused"))
+    world.emulator.fail_next("sendMessage", 429, retry_after=600)
+    settings = fast_settings(world.emulator.api_root)
+    bot = await make_bot(world.emulator, settings)
+    fetcher = make_fetcher()
+    worker = make_worker(bot, world, settings, fetcher)
+    stop = asyncio.Event()
+    try:
+        running = asyncio.create_task(worker.run(stop))
+        await world.emulator.wait_until(lambda: worker.limiter.paused_for > 0, timeout=10)
+        stop.set()
+        await asyncio.wait_for(running, 30)  # not the ten minutes Telegram asked for
+    finally:
+        await fetcher.aclose()
+        await bot.shutdown()
+
+    async with world.sessions() as session:
+        statuses = (await session.execute(select(Delivery.status))).scalars().all()
+    sent = sum(len(world.copies(user)) for user in range(71, 76))
+    assert "sending" not in statuses
+    assert statuses.count("sent") == sent and statuses.count("pending") == 5 - sent
