@@ -136,50 +136,32 @@ def test_under_all_topics_every_topic_shows_as_chosen() -> None:
 
 
 def _admin(can_post: bool) -> ChatMemberAdministrator:
-    rights = dict.fromkeys(
-        [
-            "can_be_edited",
-            "is_anonymous",
-            "can_manage_chat",
-            "can_delete_messages",
-            "can_manage_video_chats",
-            "can_restrict_members",
-            "can_promote_members",
-            "can_change_info",
-            "can_invite_users",
-            "can_post_stories",
-            "can_edit_stories",
-            "can_delete_stories",
-        ],
-        False,
-    )
-    return ChatMemberAdministrator(BOT, can_post_messages=can_post, **rights)
+    """The bot as a channel admin, as Telegram describes it in my_chat_member."""
+    data = {"status": "administrator", "user": BOT.to_dict(), "can_post_messages": can_post}
+    for right in ADMIN_RIGHTS:
+        data.setdefault(right, False)
+    member = ChatMemberAdministrator.de_json(data, None)
+    assert isinstance(member, ChatMemberAdministrator)
+    return member
 
 
 def _restricted(can_send: bool) -> ChatMemberRestricted:
-    flags = dict.fromkeys(
-        [
-            "can_change_info",
-            "can_invite_users",
-            "can_pin_messages",
-            "can_send_polls",
-            "can_send_other_messages",
-            "can_add_web_page_previews",
-            "can_manage_topics",
-            "can_send_audios",
-            "can_send_documents",
-            "can_send_photos",
-            "can_send_videos",
-            "can_send_video_notes",
-            "can_send_voice_notes",
-            "can_edit_tag",
-            "can_react_to_messages",
-        ],
-        False,
-    )
-    return ChatMemberRestricted(
-        BOT, is_member=True, can_send_messages=can_send, until_date=datetime.now(UTC), **flags
-    )
+    data = {"status": "restricted", "user": BOT.to_dict(), "is_member": True, "until_date": 0}
+    for flag in RESTRICTIONS:
+        data[flag] = False
+    data["can_send_messages"] = can_send
+    member = ChatMemberRestricted.de_json(data, None)
+    assert isinstance(member, ChatMemberRestricted)
+    return member
+
+
+ADMIN_RIGHTS = """can_be_edited is_anonymous can_manage_chat can_delete_messages
+    can_manage_video_chats can_restrict_members can_promote_members can_change_info
+    can_invite_users can_post_stories can_edit_stories can_delete_stories""".split()  # noqa: SIM905
+RESTRICTIONS = """can_change_info can_invite_users can_pin_messages can_send_polls
+    can_send_other_messages can_add_web_page_previews can_manage_topics can_send_audios
+    can_send_documents can_send_photos can_send_videos can_send_video_notes
+    can_send_voice_notes can_edit_tag can_react_to_messages""".split()  # noqa: SIM905
 
 
 def test_in_a_channel_the_bot_posts_only_as_an_admin_with_posting_rights() -> None:
