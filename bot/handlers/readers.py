@@ -222,7 +222,6 @@ async def _button_subscribe_all(
 ) -> None:
     user = query.from_user
     change, reader = await readers.subscribe(_sessions(context), user.id, user.language_code, None)
-    await query.answer()
     await edit(query, subscribe_text(reader, change, None))
 
 
@@ -231,7 +230,6 @@ async def _button_choose(
 ) -> None:
     user = query.from_user
     reader = await readers.topics(_sessions(context), user.id, user.language_code)
-    await query.answer()
     await edit(query, topics_text(reader), topics_keyboard(reader))
 
 
@@ -243,11 +241,11 @@ async def _button_toggle(
     reader = await readers.topics(sessions, user.id, user.language_code)
     topic = topic_from_token(argument, [*reader.available, *reader.chosen])
     if topic is None:
-        await query.answer(translate(reader.language, STALE))
-        await edit(query, topics_text(reader), topics_keyboard(reader))
+        # A topic that is gone: say so, and show the menu as it is now.
+        notice = translate(reader.language, STALE)
+        await edit(query, topics_text(reader), topics_keyboard(reader), notice=notice)
         return
     reader = await readers.toggle_topic(sessions, user.id, user.language_code, topic)
-    await query.answer()
     await edit(query, topics_text(reader), topics_keyboard(reader))
 
 
@@ -256,7 +254,6 @@ async def _button_done(
 ) -> None:
     user = query.from_user
     reader = await readers.topics(_sessions(context), user.id, user.language_code)
-    await query.answer()
     await edit(query, "\n\n".join((receiving(reader), translate(reader.language, TAIL))))
 
 
@@ -268,7 +265,6 @@ async def _button_language(
         await refuse_button_query(query, context)
         return
     reader = await readers.set_language(_sessions(context), user.id, user.language_code, argument)
-    await query.answer()
     await edit(query, translate(reader.language, LANGUAGE_SET))
 
 
@@ -279,14 +275,12 @@ async def _button_forget(
     sessions = _sessions(context)
     lang = await readers.language_of(sessions, user.id, user.language_code)
     if argument == "no":
-        await query.answer()
         await edit(query, translate(lang, "Nothing was deleted."))
         return
     if argument != "yes":
         await refuse_button_query(query, context)
         return
     forgotten = await readers.forget(sessions, user.id)
-    await query.answer()
     if forgotten:
         await edit(query, translate(lang, FORGOTTEN))
     else:
@@ -304,13 +298,24 @@ BUTTONS: dict[str, ButtonHandler] = {
 }
 
 
-async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the button's message in place; an identical edit counts as done."""
+async def edit(
+    query: CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    notice: str | None = None,
+) -> None:
+    """Edit the button's message in place, then answer the press (with ``notice``, if any).
+
+    An identical edit ("message is not modified") counts as done. Answering
+    last tells Telegram, and whoever waits on it, that the work is finished.
+    """
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
+    await query.answer(notice)
 
 
 # --------------------------------------------------------------- fallback
