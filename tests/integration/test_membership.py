@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.feedserver import FeedServer
 from sqlalchemy import select
 
+from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.feedserver import FeedServer
 from storage.models import Chat
-from tests.feedgen import Item, items, rss
+from tests.feedgen import Item, items
 from tests.harness import RunningBot, running_bot
 from tests.integration.test_readers_support import (
     WAIT,
     Conversation,
+    Newsroom,
     events,
     reader_row,
     texts,
     topic_feeds,
     topics_of,
-    wait_until_delivered,
+    wait_for_story,
+    wait_until_fetched_again,
     wait_until_polled,
+    wait_until_queue_empty,
 )
 
 ADMIN = 900
@@ -73,29 +76,25 @@ async def test_a_reader_who_blocks_is_marked_and_unblocking_keeps_their_topics(
 async def test_a_blocked_reader_gets_no_articles_until_they_unblock(
     emulator: BotApiEmulator, db_url: str, feed_server: FeedServer
 ) -> None:
-    first = [Item("s-1", "Old sport story")]
-    feeds = topic_feeds(feed_server, {"sport": first})
+    newsroom = Newsroom(feed_server, {"sport": [Item("s-1", "Old sport story")]})
     emulator.add_user(202, language_code="en")
     emulator.add_user(203, language_code="en")
-    async with running_bot(emulator, db_url, feeds=feeds) as bot:
+    async with running_bot(emulator, db_url, feeds=newsroom.feeds) as bot:
         for user in (202, 203):
             await Conversation(emulator, user).say("/subscribe sport")
         await wait_until_polled(bot, 1)
         emulator.block(202)
         await wait_for_status(bot, 202, "blocked")
 
-        second = [*first, Item("s-2", "Blocked readers miss this", minutes=5)]
-        feed_server.put("/sport.xml", rss(second))
-        await wait_until_delivered(bot, 203, count=2)
-        assert "Blocked readers miss this" in texts(emulator, 203)[-1]
+        newsroom.publish("sport", "s-2", "Blocked readers miss this")
+        await wait_for_story(bot, "Blocked readers miss this", 203)
         assert not any("Blocked readers miss this" in text for text in texts(emulator, 202))
 
         emulator.unblock(202)
         await wait_for_status(bot, 202, "active")
-        third = [*second, Item("s-3", "Back in time for this", minutes=9)]
-        feed_server.put("/sport.xml", rss(third))
-        await wait_until_delivered(bot, 202, count=2)
-        assert "Back in time for this" in texts(emulator, 202)[-1]
+        newsroom.publish("sport", "s-3", "Back in time for this")
+        await wait_for_story(bot, "Back in time for this", 202, 203)
+        assert not any("Blocked readers miss this" in text for text in texts(emulator, 202))
 
 
 async def test_start_after_a_block_brings_the_reader_back_with_their_topics(
@@ -179,18 +178,16 @@ async def test_a_channel_admin_without_posting_rights_is_not_registered(
 async def test_a_channel_that_removes_the_bot_stops_getting_posts_and_admins_are_told(
     emulator: BotApiEmulator, db_url: str, feed_server: FeedServer
 ) -> None:
-    first = [Item("c-1", "Old story")]
-    feed_server.put("/channel.xml", rss(first))
-    feed = {"url": feed_server.url("/channel.xml"), "channels": ["@wire"], "interval": 1}
+    newsroom = Newsroom(feed_server, {"wire": [Item("c-1", "Old story")]})
+    feed = {**newsroom.feeds[0], "channels": ["@wire"]}
     emulator.add_user(ADMIN)
     emulator.add_channel(-100504, username="@wire", title="The Wire", bot_status="left")
     async with running_bot(emulator, db_url, admins=[ADMIN], feeds=[feed]) as bot:
         emulator.set_bot_status(-100504, "administrator", can_post_messages=True)
         await emulator.wait_for_messages(ADMIN, 1, timeout=WAIT)
         await wait_until_polled(bot, 1)
-        second = [*first, Item("c-2", "Posted while the bot is in", minutes=3)]
-        feed_server.put("/channel.xml", rss(second))
-        await wait_until_delivered(bot, -100504)
+        newsroom.publish("wire", "c-2", "Posted while the bot is in")
+        await wait_for_story(bot, "Posted while the bot is in", -100504)
 
         emulator.set_bot_status(-100504, "left")
         await emulator.wait_for_messages(ADMIN, 2, timeout=WAIT)
@@ -201,21 +198,10 @@ async def test_a_channel_that_removes_the_bot_stops_getting_posts_and_admins_are
         assert await events(bot, -100504) == ["joined", "left"]
         assert chat.is_target  # still listed: adding the bot back resumes posting
 
-        third = [*second, Item("c-3", "Not for a channel the bot left", minutes=6)]
-        feed_server.put("/channel.xml", rss(third))
-        await wait_until_polled_again(bot, feed_server, "/channel.xml")
-        await wait_until_delivered(bot)
+        newsroom.publish("wire", "c-3", "Not for a channel the bot left")
+        await wait_until_fetched_again(feed_server, "/wire.xml")
+        await wait_until_queue_empty(bot)
         assert len(emulator.messages(-100504)) == 1
-
-
-async def wait_until_polled_again(bot: RunningBot, feed_server: FeedServer, path: str) -> None:
-    """Until the feed server has served the current version of ``path`` to the bot."""
-    hits = feed_server.hits(path)
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while feed_server.hits(path) < hits + 2:  # a second poll proves the first was processed
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{path} not polled again")
-        await asyncio.sleep(0.05)
 
 
 async def test_demoting_the_bot_in_a_channel_counts_as_leaving(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.feedserver import FeedServer
 
 from bot.handlers import admins, editors
 from bot.i18n import translate
+from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.feedserver import FeedServer
 from tests.feedgen import items
 from tests.harness import running_bot
 from tests.integration.test_readers_support import (

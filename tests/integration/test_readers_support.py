@@ -4,13 +4,13 @@ and questions to the database. (No tests here.)"""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from sqlalchemy import func, select
 
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.sandbox.feedserver import FeedServer
-from sqlalchemy import func, select
-
 from storage.models import Chat, ChatEvent, Feed, Subscription
 from tests.feedgen import Item, rss
 from tests.harness import RunningBot
@@ -101,7 +101,9 @@ def topic_feeds(feed_server: FeedServer, topics: dict[str, list[Item]]) -> list[
     """One feed per topic on the feed server, as the settings file would list them."""
     feeds = []
     for topic, entries in topics.items():
-        feed_server.put(f"/{topic}.xml", rss(entries, title=f"{topic.title()} News"))
+        # Links on the feed server: a test never reaches a public address.
+        local = [replace(e, link=e.link or feed_server.url(f"/news/{e.guid}")) for e in entries]
+        feed_server.put(f"/{topic}.xml", rss(local, title=f"{topic.title()} News"))
         feeds.append(
             {"url": feed_server.url(f"/{topic}.xml"), "name": f"{topic} news", "topic": topic,
              "interval": 1}
@@ -124,10 +126,21 @@ async def wait_until_polled(bot: RunningBot, count: int) -> None:
         await asyncio.sleep(0.05)
 
 
-async def wait_until_delivered(bot: RunningBot, *chat_ids: int, count: int = 1) -> None:
-    """Until each chat got ``count`` messages and no delivery is left in the queue."""
+async def wait_for_story(bot: RunningBot, title: str, *chat_ids: int) -> None:
+    """Until each chat got the story titled ``title`` and the delivery queue is empty.
+
+    A post's deliveries are queued in one statement, so once one reader has it
+    and nothing is pending, every chat it was meant for has it too.
+    """
     for chat_id in chat_ids:
-        await bot.emulator.wait_for_messages(chat_id, count, timeout=WAIT)
+        await bot.emulator.wait_until(
+            lambda chat_id=chat_id: any(title in t for t in texts(bot.emulator, chat_id)),  # type: ignore[misc]
+            timeout=WAIT,
+        )
+    await wait_until_queue_empty(bot)
+
+
+async def wait_until_queue_empty(bot: RunningBot) -> None:
     deadline = asyncio.get_running_loop().time() + WAIT
     while await bot.pending_deliveries():
         if asyncio.get_running_loop().time() > deadline:
@@ -137,3 +150,34 @@ async def wait_until_delivered(bot: RunningBot, *chat_ids: int, count: int = 1) 
 
 def texts(emulator: BotApiEmulator, chat_id: int) -> list[str]:
     return [message.text for message in emulator.messages(chat_id)]
+
+
+async def wait_until_fetched_again(feed_server: FeedServer, path: str) -> None:
+    """Until the bot fetched ``path`` twice more: the version served now was processed."""
+    hits = feed_server.hits(path)
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while feed_server.hits(path) < hits + 2:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{path} not fetched again within {WAIT}s")
+        await asyncio.sleep(0.05)
+
+
+class Newsroom:
+    """Topic feeds on the feed server that grow as stories are published."""
+
+    def __init__(self, feed_server: FeedServer, old: dict[str, list[Item]]) -> None:
+        self.feed_server = feed_server
+        self.entries = {
+            topic: [
+                replace(entry, link=feed_server.url(f"/news/{entry.guid}")) for entry in entries
+            ]
+            for topic, entries in old.items()
+        }
+        self.feeds = topic_feeds(feed_server, self.entries)
+
+    def publish(self, topic: str, guid: str, title: str) -> None:
+        """A new entry at the top of the topic's feed; the older ones stay, as in real feeds."""
+        entries = self.entries[topic]
+        link = self.feed_server.url(f"/news/{guid}")  # never a public address in a test
+        entries.append(Item(guid, title, minutes=len(entries) + 1, link=link))
+        self.feed_server.put(f"/{topic}.xml", rss(entries, title=f"{topic.title()} News"))
