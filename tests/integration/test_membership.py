@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from bot.sandbox.emulator import BotApiEmulator
@@ -17,6 +18,7 @@ from tests.integration.test_readers_support import (
     Conversation,
     Newsroom,
     events,
+    no_errors_logged,  # noqa: F401 (a fixture)
     reader_row,
     texts,
     topic_feeds,
@@ -221,6 +223,7 @@ async def test_demoting_the_bot_in_a_channel_counts_as_leaving(
         assert await events(bot, -100505) == ["joined", "left", "joined"]
 
 
+@pytest.mark.usefixtures("no_errors_logged")
 async def test_reader_commands_in_a_group_point_to_a_private_chat(
     emulator: BotApiEmulator, db_url: str
 ) -> None:

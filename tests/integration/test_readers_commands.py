@@ -22,6 +22,7 @@ from tests.integration.test_readers_support import (
     button_data,
     events,
     labels,
+    no_errors_logged,  # noqa: F401 (a fixture)
     reader_row,
     topic_feeds,
     topics_of,
@@ -278,6 +279,7 @@ async def test_forget_asks_first_then_deletes_the_reader(
         assert await events(bot, None) == ["joined", "forgot"]
 
 
+@pytest.mark.usefixtures("no_errors_logged")
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_unknown_commands_and_plain_text_get_a_hint(
     emulator: BotApiEmulator, db_url: str, language: str

@@ -4,9 +4,12 @@ and questions to the database. (No tests here.)"""
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
@@ -16,6 +19,15 @@ from tests.feedgen import Item, rss
 from tests.harness import RunningBot
 
 WAIT = 10.0  # seconds an answer may take on a slow CI machine
+
+
+@pytest.fixture
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Whatever the user sent or pressed, nothing may end up as an error in the log."""
+    caplog.set_level(logging.INFO)
+    yield
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors
 
 
 @dataclass
