@@ -178,10 +178,11 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_command_elsewhere(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A reader command in a group: these work in a private chat, so say where."""
-    message = update.effective_message
+    message, user = update.effective_message, update.effective_user
     if message is None:
         return
-    await message.reply_text(private_only_text(_user_language(update), context.bot.username))
+    lang = await _language_of(context, user)
+    await message.reply_text(private_only_text(lang, context.bot.username))
 
 
 # --------------------------------------------------------------- buttons
@@ -343,7 +344,8 @@ async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     command = message.text.split()[0]
     if command.lower().endswith(f"@{username.lower()}"):
-        await message.reply_text(private_only_text(_user_language(update), username))
+        lang = await _language_of(context, update.effective_user)
+        await message.reply_text(private_only_text(lang, username))
 
 
 # --------------------------------------------------------------- texts and keyboards
@@ -559,6 +561,8 @@ def _sessions(context: ContextTypes.DEFAULT_TYPE) -> SessionFactory:
     return services_of(context.bot_data).sessions
 
 
-def _user_language(update: Update) -> str:
-    user = update.effective_user
-    return normalize_language(user.language_code if user else None)
+async def _language_of(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
+    """A user's language: the one they chose if they are a reader, else their Telegram's."""
+    if user is None:
+        return normalize_language(None)
+    return await readers.language_of(_sessions(context), user.id, user.language_code)
