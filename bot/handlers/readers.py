@@ -77,7 +77,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     names = [name for name, _ in COMMANDS]
-    application.add_handler(CommandHandler(names, on_command_elsewhere, filters=~private))
+    groups = filters.ChatType.GROUPS  # never answer inside a channel: that would be a post
+    application.add_handler(CommandHandler(names, on_command_elsewhere, filters=groups))
     application.add_handler(CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"))
     membership.register(application)
 
