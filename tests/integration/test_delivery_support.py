@@ -172,7 +172,7 @@ class World:
             return post
 
     async def enqueue(self, post: Post) -> int:
-        async with self.sessions() as session:
+        async with self.sessions.begin() as session:
             return await enqueue_post(session, post)
 
     def copies(self, telegram_id: int) -> list[str]:
