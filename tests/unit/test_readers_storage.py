@@ -102,7 +102,7 @@ async def test_forget_deletes_the_reader_subscriptions_and_deliveries_keeping_co
         post = Post(kind="article", feed_id=feed_id, topic="sport", created_at=now, sort_at=now)
         session.add(post)
         await session.flush()
-    async with sessions() as session:  # enqueue_post commits by itself
+    async with sessions() as session, session.begin():
         assert await enqueue_post(session, post) == 2
 
     assert await readers.forget(sessions, 9)
