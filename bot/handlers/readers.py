@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import (
+    Bot,
+    BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,7 +39,7 @@ from telegram.ext import (
 
 from bot import readers
 from bot.handlers import admins, editors, membership
-from bot.i18n import LANGUAGES, normalize_language, translate
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language, translate
 from bot.readers import ALL_TOPICS, Change, Reader
 from bot.roles import Role, role_of
 from bot.services import services_of
@@ -93,6 +95,18 @@ def register_fallback(application: Application[Any, Any, Any, Any, Any, Any]) ->
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command)
     )
     application.add_handler(CallbackQueryHandler(on_stale_button))
+
+
+async def publish_command_menus(bot: Bot) -> None:
+    """Telegram's command menu for readers, in each language (the default one in English).
+
+    Call once at start-up; Telegram keeps the menus, so a failure here only
+    leaves the previous ones in place.
+    """
+    for language in LANGUAGES:
+        menu = [BotCommand(name, translate(language, text)) for name, text in COMMANDS]
+        code = None if language == DEFAULT_LANGUAGE else language
+        await bot.set_my_commands(menu, language_code=code)
 
 
 # --------------------------------------------------------------- commands

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from telegram import Bot
 
 from bot.handlers import admins, editors
+from bot.handlers.readers import COMMANDS, publish_command_menus
 from bot.i18n import translate
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.feedserver import FeedServer
 from tests.feedgen import items
-from tests.harness import running_bot
+from tests.harness import TOKEN, running_bot
 from tests.integration.test_readers_support import (
     Conversation,
     button_data,
@@ -297,3 +299,17 @@ async def test_unknown_commands_and_plain_text_get_a_hint(
             "I understand commands only. Send /help to see them, or /topics to choose your news.",
         )
         assert in_language(reply.text, language)
+
+
+async def test_the_command_menus_are_published_in_each_language(emulator: BotApiEmulator) -> None:
+    bot = Bot(TOKEN, base_url=f"{emulator.api_root}/bot")
+    async with bot:
+        await publish_command_menus(bot)
+    default = emulator.commands()
+    assert [item["command"] for item in default] == [name for name, _ in COMMANDS]
+    assert default[0]["description"] == "Start, and choose what to receive"
+    assert (
+        emulator.commands(language_code="ru")[0]["description"] == "Начать и выбрать, что получать"
+    )
+    kk = emulator.commands(language_code="kk")
+    assert kk[-1] == {"command": "forget", "description": "Сіз туралы сақтағанымның бәрін жою"}
