@@ -70,24 +70,20 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 Handler = Callable[[Params], Awaitable[Any]]
 
 
+@dataclass
 class _Fault:
-    __slots__ = ("chat_id", "code", "description", "method", "parameters", "times")
+    """An injected misbehaviour for the next ``times`` calls of one method."""
 
-    def __init__(
-        self,
-        method: str,
-        code: int,
-        description: str,
-        chat_id: int | str | None,
-        times: int,
-        parameters: dict[str, Any],
-    ) -> None:
-        self.method = method.lower()
-        self.code = code
-        self.description = description
-        self.chat_id = chat_id
-        self.times = times
-        self.parameters = parameters
+    method: str
+    chat_id: int | str | None
+    times: int
+    error: ApiError | None = None
+    delay: float = 0.0
+
+    def matches(self, method: str, params: Params) -> bool:
+        if self.method != method:
+            return False
+        return self.chat_id is None or str(params.values.get("chat_id")) == str(self.chat_id)
 
 
 @dataclass(frozen=True)
@@ -158,9 +154,11 @@ class BotApi(World):
         self._counts[method] += 1
         self._requests.append((method, params.values))
         try:
-            fault = self._injected_fault(method, params) if self._faults else None
+            fault = self._take_fault(method, params) if self._faults else None
             if fault is not None:
-                raise fault
+                await asyncio.sleep(fault.delay)
+                if fault.error is not None:
+                    raise fault.error
             result = await self._methods[method](params)
         except ApiError as err:
             if err.code == 429:
@@ -194,20 +192,26 @@ class BotApi(World):
             description = {500: "Internal Server Error", 502: "Bad Gateway"}.get(
                 error_code, "Bad Request: injected failure"
             )
-        self._faults.append(_Fault(method, error_code, description, chat_id, times, parameters))
+        error = ApiError(error_code, description, parameters or None)
+        self._faults.append(_Fault(method.lower(), chat_id, times, error=error))
 
-    def _injected_fault(self, method: str, params: Params) -> ApiError | None:
+    def delay_next(
+        self, method: str, seconds: float, *, chat_id: int | str | None = None, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` late, but carry them out.
+
+        A client that times out meanwhile sees an error although the message was
+        sent, as happens with Telegram: the way duplicates are born.
+        """
+        self._faults.append(_Fault(method.lower(), chat_id, times, delay=seconds))
+
+    def _take_fault(self, method: str, params: Params) -> _Fault | None:
         for fault in self._faults:
-            if fault.method != method:
-                continue
-            if fault.chat_id is not None and str(params.values.get("chat_id")) != str(
-                fault.chat_id
-            ):
-                continue
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-            return ApiError(fault.code, fault.description, dict(fault.parameters) or None)
+            if fault.matches(method, params):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
         return None
 
     def count(self, method: str) -> int:

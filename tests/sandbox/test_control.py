@@ -54,9 +54,14 @@ async def test_control_api_mirrors_the_python_api(emu: BotApiEmulator, bot: tele
 
 async def test_command_line_prints_api_root_and_stops_on_sigterm() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox.emulator", "--port", "0", "--limits",
+        sys.executable,
+        "-m",
+        "bot.sandbox.emulator",
+        "--port",
+        "0",
+        "--limits",
         stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         assert process.stdout is not None
         api_root = (await asyncio.wait_for(process.stdout.readline(), 10)).decode().strip()

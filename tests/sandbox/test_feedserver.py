@@ -93,6 +93,12 @@ async def test_sample_feed_points_at_the_server(feeds: FeedServer) -> None:
             photo = await client.get(og_image)
             assert Image.open(io.BytesIO(photo.content)).size == (1200, 675)
         first_page = (await client.get(entries[0].link)).text
-        for chrome in ("522.42", "543.89", "5.28", "Share:", "Subscribe to our Telegram channel",
-                       "Photo: Ministry of Justice of Kazakhstan"):  # fmt: skip
+        for chrome in (
+            "522.42",
+            "543.89",
+            "5.28",
+            "Share:",
+            "Subscribe to our Telegram channel",
+            "Photo: Ministry of Justice of Kazakhstan",
+        ):
             assert chrome in first_page

@@ -194,8 +194,9 @@ async def test_photo_by_url_upload_and_file_id(
     emu: BotApiEmulator, bot: telegram.Bot, feeds: FeedServer
 ) -> None:
     feeds.put_image("/p/lead.jpg", 1200, 675)
-    by_url = await bot.send_photo(CHANNEL, feeds.url("/p/lead.jpg"), caption="<b>Lead</b>",
-                                  parse_mode="HTML")  # fmt: skip
+    by_url = await bot.send_photo(
+        CHANNEL, feeds.url("/p/lead.jpg"), caption="<b>Lead</b>", parse_mode="HTML"
+    )
     assert (by_url.photo[-1].width, by_url.photo[-1].height) == (1200, 675)
     assert by_url.caption == "Lead"
     uploaded = await bot.send_photo(CHANNEL, make_image(800, 600, color=(1, 2, 3)))
@@ -262,13 +263,15 @@ async def test_document_export_round_trip(emu: BotApiEmulator, bot: telegram.Bot
 
 async def test_edit_text_caption_and_markup(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     sent = await bot.send_message(CHANNEL, "draft", reply_markup=KEYBOARD)
-    edited = await bot.edit_message_text("<i>final</i>", CHANNEL, sent.message_id,
-                                         parse_mode="HTML", reply_markup=KEYBOARD)  # fmt: skip
+    edited = await bot.edit_message_text(
+        "<i>final</i>", CHANNEL, sent.message_id, parse_mode="HTML", reply_markup=KEYBOARD
+    )
     assert isinstance(edited, telegram.Message)
     assert edited.text == "final"
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text("<i>final</i>", CHANNEL, sent.message_id, parse_mode="HTML",
-                                    reply_markup=KEYBOARD)  # fmt: skip
+        await bot.edit_message_text(
+            "<i>final</i>", CHANNEL, sent.message_id, parse_mode="HTML", reply_markup=KEYBOARD
+        )
     await bot.edit_message_reply_markup(CHANNEL, sent.message_id, reply_markup=None)
     msg = emu.messages(CHANNEL)[0]
     assert (msg.text, msg.reply_markup) == ("final", None)
@@ -344,3 +347,41 @@ async def test_chat_action(bot: telegram.Bot) -> None:
     assert await bot.send_chat_action(READER, "typing")
     with pytest.raises(BadRequest):
         await bot.send_chat_action(READER, "dancing")
+
+
+async def test_slow_answer_times_out_but_the_message_is_sent(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    emu.delay_next("sendMessage", 0.3, chat_id=READER)
+    with pytest.raises(telegram.error.TimedOut):
+        await bot.send_message(READER, "maybe sent", read_timeout=0.05)
+    (msg,) = await emu.wait_for_messages(READER, 1)
+    assert msg.text == "maybe sent"
+    await bot.send_message(READER, "fast again", read_timeout=1)
+
+
+async def test_transcript_shows_each_chat_with_links_buttons_and_flags(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    await bot.send_photo(
+        CHANNEL,
+        make_image(320, 180),
+        caption='<b>Title</b>\n\n<a href="https://dala.kz/1">Dala News</a>',
+        parse_mode="HTML",
+        reply_markup=KEYBOARD,
+    )
+    sent = await bot.send_message(READER, "Welcome", disable_notification=True)
+    await bot.edit_message_text("Welcome!", READER, sent.message_id)
+    assert emu.transcript() == (
+        f'=== channel "Dala News" @dala_news (id {CHANNEL}): 1 message(s) ===\n'
+        "--- #1 photo 320x180 from upload\n"
+        "    Title\n"
+        "\n"
+        "    Dala News\n"
+        "    links: [Dala News -> https://dala.kz/1]\n"
+        "    buttons: [Read -> https://dala.kz/en/news/1] [👍 -> callback:like:1]\n"
+        "\n"
+        f'=== private chat with "Aigerim" (id {READER}): 1 message(s) ===\n'
+        "--- #1 text (silent, edited 1x)\n"
+        "    Welcome!\n"
+    )
