@@ -189,7 +189,7 @@ def load_settings(
     """Read the file (if any), apply the environment, validate."""
     env = os.environ if environ is None else environ
     file = config_path(path, env)
-    explicit = path is not None or "NEWSBOT_CONFIG" in env
+    explicit = path is not None or bool(env.get("NEWSBOT_CONFIG"))
     data = _read_toml(file, required=explicit)
     data["source"] = str(file) if file.exists() else "(defaults)"
     for var, key in _ENV_SCALARS.items():

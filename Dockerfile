@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Build stage: a wheel of newsbot and its dependencies, with compilers available.
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN pip install --no-cache-dir --upgrade pip build
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY storage ./storage
+COPY config ./config
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+# Run stage: only the installed wheels, as an unprivileged user.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+    NEWSBOT_CONFIG=/app/config/newsbot.toml \
+    NEWSBOT_DATABASE_URL=sqlite+aiosqlite:////data/newsbot.db
+RUN useradd --create-home --uid 10001 newsbot && mkdir -p /data /app/config \
+    && chown newsbot:newsbot /data
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY config/newsbot.toml /app/config/newsbot.toml
+WORKDIR /app
+USER newsbot
+VOLUME ["/data"]
+ENTRYPOINT ["newsbot"]
+CMD ["run"]

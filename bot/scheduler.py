@@ -1,0 +1,106 @@
+"""Feed polling on a clock: the job only ticks, the database knows which feed is due."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from storage.leader import LeaderLock
+
+from bot.feeds.refresh import RefreshResult, refresh_feed
+from bot.services import Services
+from storage.db import utcnow
+from storage.feeds import due_feeds, list_feeds
+
+log = logging.getLogger(__name__)
+
+# A few feeds at once: enough to hide network latency, few enough that a
+# burst of slow feeds cannot starve delivery of the event loop.
+PARALLEL_REFRESHES = 4
+
+
+async def refresh_many(services: Services, feed_ids: Sequence[int]) -> list[RefreshResult]:
+    """Refresh the given feeds, a few at a time; one feed's failure never stops the others."""
+    gate = asyncio.Semaphore(PARALLEL_REFRESHES)
+
+    async def one(feed_id: int) -> RefreshResult:
+        async with gate:
+            try:
+                return await refresh_feed(
+                    feed_id,
+                    sessions=services.sessions,
+                    fetcher=services.fetcher,
+                    settings=services.settings,
+                )
+            except Exception as exc:  # a bug in one feed's refresh must not stop polling
+                log.exception("feed refresh crashed feed_id=%s", feed_id)
+                return RefreshResult(feed_id, "error", error=f"{type(exc).__name__}: {exc}")
+
+    results = await asyncio.gather(*(one(feed_id) for feed_id in feed_ids))
+    if any(result.deliveries for result in results):
+        services.wake_delivery()
+    return list(results)
+
+
+async def poll_due(services: Services) -> list[RefreshResult]:
+    async with services.sessions() as session:
+        ids = [feed.id for feed in await due_feeds(session, utcnow())]
+    return await refresh_many(services, ids)
+
+
+async def poll_all(services: Services) -> list[RefreshResult]:
+    """Every enabled feed, due or not (``newsbot poll --once``)."""
+    async with services.sessions() as session:
+        ids = [feed.id for feed in await list_feeds(session) if feed.enabled]
+    return await refresh_many(services, ids)
+
+
+class FeedScheduler:
+    """Ticks every ``polling.tick`` seconds; polls only while this process is the leader."""
+
+    def __init__(
+        self,
+        services: Services,
+        leader: LeaderLock,
+        *,
+        after_tick: Callable[[list[RefreshResult]], None] | None = None,
+    ) -> None:
+        self._services = services
+        self._leader = leader
+        self._after_tick = after_tick
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._leading = False
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self._services.settings.polling.tick,
+            next_run_time=utcnow(),
+            id="feed-tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        self._scheduler.start()
+
+    async def tick(self) -> None:
+        if not await self._lead():
+            return
+        results = await poll_due(self._services)
+        if self._after_tick is not None:
+            self._after_tick(results)
+
+    async def _lead(self) -> bool:
+        leading = await self._leader.try_acquire()
+        if leading != self._leading:
+            log.info("feed scheduler %s", "is now the leader" if leading else "is not the leader")
+            self._leading = leading
+        return leading
+
+    async def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        await self._leader.release()
