@@ -102,3 +102,9 @@ async def test_sample_feed_points_at_the_server(feeds: FeedServer) -> None:
             "Photo: Ministry of Justice of Kazakhstan",
         ):
             assert chrome in first_page
+
+
+async def test_serve_sample_is_also_reachable_from_feedserver(feeds: FeedServer) -> None:
+    from bot.sandbox.feedserver import serve_sample as from_feedserver
+
+    assert await from_feedserver(feeds) == feeds.url("/rss/en.xml")
