@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import logging
 import re
 import time
 from collections import Counter, deque
@@ -36,6 +37,8 @@ from bot.sandbox.params import Params, UploadedFile
 from bot.sandbox.world import World, scope_key
 
 __all__ = ["BOT_METHODS", "BotApi"]
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -164,6 +167,10 @@ class BotApi(World):
             if err.code == 429:
                 self.rejected_429 += 1
             return err.code, err.body()
+        except Exception as err:  # an emulator bug: say so loudly instead of dropping the line
+            log.exception("emulator failed on %s", method)
+            failure = ApiError(500, f"Internal Server Error: emulator bug: {err!r}")
+            return 500, failure.body()
         return 200, {"ok": True, "result": result}
 
     # ------------------------------------------------------------------ faults and counters

@@ -60,12 +60,10 @@ class BotApiEmulator(BotApi):
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
         self._host = host
-        self._port = sockets[0].getsockname()[1] if sockets else port
+        self._port = self._runner.addresses[0][1]  # the real port when port=0
         self._closing = False
+        self._wakeup = asyncio.Event()  # bound to this loop, whatever loop built the emulator
         self._session = aiohttp.ClientSession()
 
     async def stop(self) -> None:

@@ -11,7 +11,6 @@ import hashlib
 import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any
 
 from aiohttp import web
 
@@ -50,9 +49,8 @@ class FeedServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server: Any = site._server
         self._host = host
-        self._port = server.sockets[0].getsockname()[1] if server and server.sockets else port
+        self._port = self._runner.addresses[0][1]  # the real port when port=0
 
     async def stop(self) -> None:
         if self._runner is not None:
