@@ -44,7 +44,10 @@ _FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoile
 _SPACE = " \t\n\r\f\v"
 _TRIMMED = " \t\n\r"
 _TG_USER_LINK = re.compile(r"^tg://user\?id=(\d{1,20})$", re.IGNORECASE)
-_URL_SCHEME = re.compile(r"^(https?|tg|ftp)://", re.IGNORECASE)
+_BARE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d{1,5})?$")
+_URL_PARTS = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>[^/?#]*)(?P<rest>.*)$", re.DOTALL
+)
 
 
 class EntityParseError(ValueError):
@@ -155,11 +158,13 @@ class _Parser:
                 f'Unsupported start tag "{name}" at byte offset {self.byte_offset(begin)}'
             )
         tag = _OpenTag(name, "", self.utf16, len(self.out))
+        unclosed = f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
         while self.char(i) != ">":
-            while self.char(i) and self.char(i) in _SPACE:
-                i += 1
+            i = self.skip_spaces(i)
             if self.char(i) == ">":
                 break
+            if not self.char(i):
+                raise EntityParseError(unclosed)
             attr_begin = i
             while self.char(i) and self.char(i) not in _SPACE and self.char(i) not in "=>":
                 i += 1
@@ -169,24 +174,23 @@ class _Parser:
                     f'Empty attribute name in the tag "{name}" at byte offset '
                     f"{self.byte_offset(begin)}"
                 )
-            while self.char(i) and self.char(i) in _SPACE:
-                i += 1
+            i = self.skip_spaces(i)
             if self.char(i) != "=":
-                if not self.char(i):
-                    raise EntityParseError(
-                        f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
-                    )
                 if name == "blockquote" and attr == "expandable":
-                    tag.expandable = True
-                continue
-            i += 1
-            while self.char(i) and self.char(i) in _SPACE:
-                i += 1
+                    tag.expandable = True  # the one attribute that takes no value
+                    continue
+                raise EntityParseError(
+                    f'Expected equal sign in declaration of an attribute of the tag "{name}" '
+                    f"at byte offset {self.byte_offset(begin)}"
+                )
+            i = self.skip_spaces(i + 1)
             if not self.char(i):
                 raise EntityParseError(
-                    f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
+                    f'Unclosed start tag "{name}" at byte offset {self.byte_offset(begin)}'
                 )
             value, i = self.attribute_value(i, begin)
+            if not self.char(i):
+                raise EntityParseError(unclosed)
             self.apply_attribute(tag, attr, value)
         if name == "span" and tag.argument != "spoiler":
             raise EntityParseError(
@@ -194,6 +198,11 @@ class _Parser:
             )
         self.open.append(tag)
         return i + 1
+
+    def skip_spaces(self, i: int) -> int:
+        while self.char(i) and self.char(i) in _SPACE:
+            i += 1
+        return i
 
     def attribute_value(self, i: int, tag_begin: int) -> tuple[str, int]:
         quote = self.char(i)
@@ -262,6 +271,22 @@ class _Parser:
             self.close_entity(tag)
         return i + 1
 
+    def merge_pre_code(self, tag: _OpenTag, offset: int, length: int) -> bool:
+        """``<pre><code class="language-x">`` (either nesting) over one range: one pre entity.
+
+        Returns True when the closing tag was folded into the entity just recorded.
+        """
+        last = self.entities[-1] if self.entities else None
+        if last is None or (last["offset"], last["length"]) != (offset, length):
+            return False
+        if tag.name == "pre" and last["type"] == "code" and last.get("language"):
+            last["type"] = "pre"
+            return True
+        if tag.name == "code" and last["type"] == "pre" and tag.argument:
+            last["language"] = tag.argument
+            return True
+        return False
+
     def close_entity(self, tag: _OpenTag) -> None:
         offset, length = tag.offset, self.utf16 - tag.offset
         kind = _TAG_TYPES[tag.name]
@@ -272,10 +297,11 @@ class _Parser:
             if user:
                 entity["type"] = "text_mention"
                 entity["user"] = {"id": int(user.group(1)), "is_bot": False, "first_name": ""}
-            elif _URL_SCHEME.match(url) or ("://" not in url and "." in url):
-                entity["url"] = url if "://" in url else f"http://{url}"
             else:
-                return  # Telegram drops a link with an unusable URL and keeps its text
+                normalized = _normalize_url(url)
+                if normalized is None:
+                    return  # Telegram drops a link with an unusable URL and keeps its text
+                entity["url"] = normalized
         elif tag.name == "blockquote" and tag.expandable:
             entity["type"] = "expandable_blockquote"
         elif tag.name == "tg-emoji":
@@ -289,22 +315,10 @@ class _Parser:
             entity["unix_time"] = int(unix)
             if tag.extra.get("date_time_format"):
                 entity["date_time_format"] = tag.extra["date_time_format"]
+        elif tag.name in ("pre", "code") and self.merge_pre_code(tag, offset, length):
+            return
         elif tag.name == "code" and tag.argument:
-            parent = self.open[-1] if self.open else None
-            if parent is not None and parent.name == "pre" and parent.offset == offset:
-                parent.argument = tag.argument
-        elif tag.name == "pre" and tag.argument:
-            # <pre><code class="language-x">…</code></pre>: one pre entity with a language,
-            # provided the code covers the whole pre block.
-            last = self.entities[-1] if self.entities else None
-            if (
-                last is not None
-                and last["type"] == "code"
-                and last["offset"] == offset
-                and last["length"] == length
-            ):
-                self.entities.pop()
-            entity["language"] = tag.argument
+            entity["language"] = tag.argument  # kept only until a same-range <pre> claims it
         self.entities.append(entity)
 
 
@@ -328,8 +342,13 @@ def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
                 end += 1
                 if value >= 0x10FFFF:
                     return None, pos
-        if value == 0 or 0xD800 <= value <= 0xDFFF:
+        if value == 0:
             return None, pos
+        if 0xD800 <= value <= 0xDFFF:
+            raise EntityParseError(
+                "Text contains invalid Unicode characters after decoding HTML entities, "
+                "check for unmatched surrogate code units"
+            )
         decoded = chr(value)
     else:
         while end < n and src[end].isascii() and src[end].isalpha():
@@ -341,6 +360,32 @@ def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
     if end < n and src[end] == ";":
         end += 1
     return decoded, end
+
+
+def _normalize_url(url: str) -> str | None:
+    """The URL of a text link as Telegram stores it, or None when Telegram would drop it.
+
+    A bare host gets ``http://``, and an empty path becomes ``/``
+    (``telegram.org`` -> ``http://telegram.org/``).
+    """
+    if not url or any(ch.isspace() for ch in url):
+        return None
+    match = _URL_PARTS.match(url)
+    if match is None:
+        return None
+    scheme, host, rest = match.group("scheme"), match.group("host"), match.group("rest")
+    if scheme is None:
+        if not _BARE_HOST.match(host):
+            return None
+        scheme = "http"
+    scheme = scheme.lower()
+    if scheme in ("tg", "ton"):
+        return url
+    if scheme not in ("http", "https") or not host:
+        return None
+    if not rest.startswith("/"):
+        rest = "/" + rest
+    return f"{scheme}://{host}{rest}"
 
 
 def _contains(outer: dict[str, Any], inner: dict[str, Any]) -> bool:
@@ -360,6 +405,9 @@ def _clean_nesting(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # Inner entities close (and are recorded) first, so on equal ranges the later one is outer.
     indexed = sorted(enumerate(entities), key=lambda p: (p[1]["offset"], -p[1]["length"], -p[0]))
     ordered = [entity for _, entity in indexed]
+    for entity in ordered:
+        if entity["type"] == "code":
+            entity.pop("language", None)  # a language outlives only inside <pre>
     kept: list[dict[str, Any]] = []
     for entity in ordered:
         if all(_may_nest(outer, entity) for outer in kept if _contains(outer, entity)):
