@@ -230,7 +230,11 @@ class BotApi(World):
         return list(self._requests)
 
     def stats(self) -> dict[str, Any]:
+        """Counters for tests and benchmarks (also GET /_sandbox/stats)."""
+        sent_at = [msg.sent_at for chat in self._sent.values() for msg in chat.values()]
         return {
+            "first_sent_at": min(sent_at, default=None),
+            "last_sent_at": max(sent_at, default=None),
             "counts": dict(self._counts),
             "rejected_429": self.rejected_429,
             "sent_per_chat": {
@@ -368,6 +372,7 @@ class BotApi(World):
             protect_content=params.flag("protect_content"),
             show_caption_above_media=params.flag("show_caption_above_media"),
             reply_to_message_id=draft.reply_to,
+            sent_at=time.time(),
             **media,
         )
         self._sent.setdefault(chat.id, {})[msg.message_id] = msg
