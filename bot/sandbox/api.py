@@ -249,7 +249,8 @@ class BotApi(World):
         ref = params.chat_id(name)
         chat_id = self._usernames.get(ref[1:].lower()) if isinstance(ref, str) else ref
         chat = self._chats.get(chat_id) if chat_id is not None else None
-        if chat is None:
+        # @username addresses public channels and supergroups only, never a user.
+        if chat is None or (isinstance(ref, str) and chat.type == "private"):
             raise ApiError.bad_request("chat not found")
         return chat
 

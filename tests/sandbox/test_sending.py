@@ -110,11 +110,14 @@ async def test_bad_buttons_are_rejected(
         await bot.send_message(READER, "x", reply_markup=InlineKeyboardMarkup([[button]]))
 
 
-async def test_unknown_chat(bot: telegram.Bot) -> None:
+async def test_unknown_chat(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(999, "x")
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message("@nobody_here", "x")
+    emu.add_user(77, username="dana")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message("@dana", "users are not addressed by username")
 
 
 async def test_blocked_deactivated_and_never_started_users(
