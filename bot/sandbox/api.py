@@ -117,6 +117,8 @@ class BotApi(World):
         self._methods: dict[str, Handler] = {
             name.lower(): getattr(self, f"_m_{name}") for name in BOT_METHODS
         }
+        # Method names are case-insensitive; counters and the log use Telegram's spelling.
+        self._spelling = {name.lower(): name for name in BOT_METHODS}
         self._poll_generation = 0
         self._closing = False
         super().__init__(token, bot_username)
@@ -154,8 +156,9 @@ class BotApi(World):
         """Run one Bot API call; returns the HTTP status and Telegram's JSON answer."""
         if self.latency:
             await asyncio.sleep(self.latency)
-        self._counts[method] += 1
-        self._requests.append((method, params.values))
+        name = self._spelling[method]
+        self._counts[name] += 1
+        self._requests.append((name, params.values))
         try:
             fault = self._take_fault(method, params) if self._faults else None
             if fault is not None:
@@ -222,7 +225,8 @@ class BotApi(World):
         return None
 
     def count(self, method: str) -> int:
-        return self._counts[method.lower()]
+        """How many calls of ``method`` (any spelling) the emulator received."""
+        return self._counts[self._spelling.get(method.lower(), method)]
 
     @property
     def requests(self) -> list[tuple[str, dict[str, Any]]]:

@@ -36,7 +36,7 @@ async def test_control_api_mirrors_the_python_api(emu: BotApiEmulator, bot: tele
         listed = (await control.get("/_sandbox/messages", params={"chat_id": 55})).json()
         assert [m["text"] for m in listed["result"]] == ["Сәлем!"]
         stats = (await control.get("/_sandbox/stats")).json()["result"]
-        assert stats["counts"]["sendmessage"] == 3
+        assert stats["counts"]["sendMessage"] == 3
         assert stats["sent_per_chat"] == {"55": 1, "-1007": 1}
         assert "Сәлем!" in (await control.get("/_sandbox/transcript")).text
         await post("block", user_id=55)
