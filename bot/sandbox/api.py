@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import itertools
 import logging
 import re
 import time
@@ -34,7 +35,7 @@ from bot.sandbox.media import (
 )
 from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.params import Params, UploadedFile
-from bot.sandbox.world import World, scope_key
+from bot.sandbox.world import DEFAULT_UPDATES, World, scope_key
 
 __all__ = ["BOT_METHODS", "BotApi"]
 
@@ -48,12 +49,6 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
-# Updates delivered when allowed_updates is empty (telegram.md A8).
-DEFAULT_UPDATES = frozenset(
-    {"message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-     "my_chat_member", "inline_query", "chosen_inline_result", "shipping_query",
-     "pre_checkout_query", "poll", "poll_answer", "chat_join_request"}
-)  # fmt: skip
 # fmt: off
 BOT_METHODS = (
     "getMe", "getUpdates", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
@@ -125,7 +120,6 @@ class BotApi(World):
 
     def _reset(self) -> None:
         super()._reset()
-        self._allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self._webhook_url = ""
         self._faults: list[_Fault] = []
         self._counts: Counter[str] = Counter()
@@ -596,7 +590,7 @@ class BotApi(World):
                     "Conflict: terminated by other getUpdates request; make sure that only "
                     "one bot instance is running",
                 )
-            ready = self._deliverable(limit)
+            ready = list(itertools.islice(self._updates, limit))
             remaining = deadline - loop.time()
             if ready or remaining <= 0 or self._closing:
                 return ready
@@ -611,13 +605,6 @@ class BotApi(World):
         elif offset:
             while self._updates and self._updates[0]["update_id"] < offset:
                 self._updates.popleft()
-
-    def _deliverable(self, limit: int) -> list[dict[str, Any]]:
-        # Updates of types the bot didn't ask for are dropped, as Telegram does.
-        kept = [u for u in self._updates if _update_type(u) in self._allowed_updates]
-        if len(kept) != len(self._updates):
-            self._updates = deque(kept)
-        return kept[:limit]
 
     async def _m_setWebhook(self, params: Params) -> bool:
         url = params.text("url") or ""
@@ -781,7 +768,3 @@ def _upload(params: Params, name: str) -> UploadedFile | None:
             raise ApiError.bad_request(f"{name} attachment not found")
         return part
     return None
-
-
-def _update_type(update: dict[str, Any]) -> str:
-    return next(key for key in update if key != "update_id")

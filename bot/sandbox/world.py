@@ -21,8 +21,14 @@ from bot.sandbox.media import FileStore, make_image
 from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.transcript import format_transcript
 
-__all__ = ["World", "scope_key"]
+__all__ = ["DEFAULT_UPDATES", "World", "scope_key"]
 
+# Updates delivered when allowed_updates is empty (telegram.md A8).
+DEFAULT_UPDATES = frozenset(
+    {"message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
+     "my_chat_member", "inline_query", "chosen_inline_result", "shipping_query",
+     "pre_checkout_query", "poll", "poll_answer", "chat_join_request"}
+)  # fmt: skip
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
 
@@ -50,6 +56,7 @@ class World:
         self._next_message_id: dict[int, int] = {}
         self._updates: deque[dict[str, Any]] = deque()
         self._next_update_id = 1
+        self._allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self._wakeup = asyncio.Event()
         self._callbacks: dict[str, dict[str, Any]] = {}
         self._callback_serial = 0
@@ -267,12 +274,14 @@ class World:
 
     # ------------------------------------------------------------------ updates to the bot
 
-    def _queue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": self._next_update_id, kind: payload}
+    def _queue(self, kind: str, payload: dict[str, Any]) -> None:
+        # Telegram doesn't create updates of types the bot's last getUpdates didn't allow;
+        # ones created before that call still arrive.
+        if kind not in self._allowed_updates:
+            return
+        self._updates.append({"update_id": self._next_update_id, kind: payload})
         self._next_update_id += 1
-        self._updates.append(update)
         self._wakeup.set()
-        return update
 
     def _new_message_id(self, chat_id: int) -> int:
         message_id = self._next_message_id.get(chat_id, 0) + 1
