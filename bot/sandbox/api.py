@@ -37,7 +37,7 @@ from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.params import Params, UploadedFile
 from bot.sandbox.world import DEFAULT_UPDATES, World, scope_key
 
-__all__ = ["BOT_METHODS", "BotApi"]
+__all__ = ["BOT_METHODS", "DISCONNECT", "BotApi"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 DELETE_WINDOW = 48 * 3600
 REQUEST_LOG_SIZE = 2000
+DISCONNECT = 0  # the status ``call`` returns when the connection is to be dropped
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -77,6 +78,7 @@ class _Fault:
     times: int
     error: ApiError | None = None
     delay: float = 0.0
+    disconnect: bool = False
 
     def matches(self, method: str, params: Params) -> bool:
         if self.method != method:
@@ -157,6 +159,8 @@ class BotApi(World):
             fault = self._take_fault(method, params) if self._faults else None
             if fault is not None:
                 await asyncio.sleep(fault.delay)
+                if fault.disconnect:
+                    return DISCONNECT, {}
                 if fault.error is not None:
                     raise fault.error
             result = await self._methods[method](params)
@@ -208,6 +212,13 @@ class BotApi(World):
         sent, as happens with Telegram: the way duplicates are born.
         """
         self._faults.append(_Fault(method.lower(), chat_id, times, delay=seconds))
+
+    def disconnect_next(
+        self, method: str, *, chat_id: int | str | None = None, times: int = 1
+    ) -> None:
+        """Drop the connection on the next ``times`` calls of ``method`` without carrying
+        them out: a network failure rather than an error answer."""
+        self._faults.append(_Fault(method.lower(), chat_id, times, disconnect=True))
 
     def _take_fault(self, method: str, params: Params) -> _Fault | None:
         for fault in self._faults:

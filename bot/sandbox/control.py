@@ -112,6 +112,9 @@ _POST: dict[str, Action] = {
     "delays": lambda emu, b: emu.delay_next(
         b["method"], b["seconds"], chat_id=b.get("chat_id"), times=b.get("times", 1)
     ),
+    "disconnects": lambda emu, b: emu.disconnect_next(
+        b["method"], chat_id=b.get("chat_id"), times=b.get("times", 1)
+    ),
     "age": lambda emu, b: emu.age_message(b["chat_id"], b["message_id"], b["hours"]),
     "clock": lambda emu, b: emu.advance_clock(b["seconds"]),
     "settings": _settings,

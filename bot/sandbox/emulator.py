@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.api import BotApi
+from bot.sandbox.api import DISCONNECT, BotApi
 from bot.sandbox.errors import ApiError
 from bot.sandbox.limits import TelegramLimits
 from bot.sandbox.media import FILE_UPLOAD_MAX
@@ -111,7 +111,9 @@ class BotApiEmulator(BotApi):
         except ApiError as err:
             return _answer(err.body(), err.code)
         status, body = await self.call(method, params)
-        return _answer(body, status)
+        if status == DISCONNECT and request.transport is not None:
+            request.transport.close()
+        return _answer(body, status or 500)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:

@@ -402,3 +402,14 @@ async def test_transcript_shows_each_chat_with_links_buttons_and_flags(
         "--- #1 text (silent, edited 1x)\n"
         "    Welcome!\n"
     )
+
+
+async def test_dropped_connection_is_a_network_error_and_sends_nothing(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    emu.disconnect_next("sendMessage", chat_id=READER)
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.send_message(READER, "lost")
+    assert emu.messages(READER) == []
+    await bot.send_message(READER, "delivered")
+    assert [m.text for m in emu.messages(READER)] == ["delivered"]
