@@ -72,3 +72,48 @@ async def test_command_line_prints_api_root_and_stops_on_sigterm() -> None:
     finally:
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_control_api_scripts_the_rest_of_the_world(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    async with httpx.AsyncClient(base_url=emu.api_root) as control:
+
+        async def post(path: str, **body: object) -> object:
+            resp = await control.post(f"/_sandbox/{path}", json=body)
+            assert resp.status_code == 200, resp.text
+            return resp.json()["result"]
+
+        await post("users", user_id=8, first_name="Editor")
+        await post("channels", chat_id=-1008, username="@desk", bot_status="left", owner_id=8)
+        await post("bot_status", chat_id=-1008, status="administrator", by_user_id=8)
+        await post("groups", chat_id=-80, title="Old group")
+        await post("migrate", old_id=-80, new_id=-1080)
+        document = await post(
+            "documents", user_id=8, filename="feeds.opml", content_base64="PG9wbWwvPg=="
+        )
+        photo = await post("photos", user_id=8, caption="/breaking Flood in Almaty")
+        assert isinstance(document, dict) and isinstance(photo, dict)
+        kinds = [
+            next(k for k in u if k != "update_id")
+            for u in (await control.get("/_sandbox/updates")).json()["result"]
+        ]
+        assert kinds == ["my_chat_member", "message", "message", "message", "message"]
+        file = await bot.get_file(document["document"]["file_id"])
+        assert bytes(await file.download_as_bytearray()) == b"<opml/>"
+
+        sent = await bot.send_message(-1008, "post")
+        await post("age", chat_id=-1008, message_id=sent.message_id, hours=49)
+        try:
+            await bot.delete_message(-1008, sent.message_id)
+            raise AssertionError("expected the 48-hour rule")
+        except telegram.error.BadRequest:
+            pass
+        await post("disconnects", method="sendMessage")
+        try:
+            await bot.send_message(-1008, "lost")
+            raise AssertionError("expected a dropped connection")
+        except telegram.error.NetworkError:
+            pass
+        await post("members", chat_id=-1008, user_id=8, status="administrator")
+        assert {a.user.id for a in await bot.get_chat_administrators(-1008)} == {8, emu.bot_id}
