@@ -26,6 +26,7 @@ class _Resource:
     etag: str | None
     last_modified: str | None
     modified_at: float
+    headers: dict[str, str]
 
 
 class FeedServer:
@@ -34,6 +35,7 @@ class FeedServer:
     def __init__(self) -> None:
         self._resources: dict[str, _Resource] = {}
         self._hits: dict[str, int] = {}
+        self._last_headers: dict[str, dict[str, str]] = {}
         self._not_modified: dict[str, int] = {}
         self._failures: dict[str, list[int]] = {}  # path -> [status, remaining]
         self._delays: dict[str, float] = {}
@@ -81,8 +83,12 @@ class FeedServer:
         *,
         etag: bool = True,
         last_modified: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Serve ``body`` at ``path``; validators change only when the body changes."""
+        """Serve ``body`` at ``path``; validators change only when the body changes.
+
+        ``headers`` are sent as well (e.g. Cache-Control, or a lying Content-Type charset).
+        """
         key = _key(path)
         data = body.encode("utf-8") if isinstance(body, str) else body
         old = self._resources.get(key)
@@ -98,6 +104,7 @@ class FeedServer:
             etag=f'"{hashlib.sha1(data).hexdigest()[:20]}"' if etag else None,
             last_modified=formatdate(modified_at, usegmt=True) if last_modified else None,
             modified_at=modified_at,
+            headers=dict(headers or {}),
         )
 
     def put_image(
@@ -131,6 +138,10 @@ class FeedServer:
     def hits(self, path: str) -> int:
         return self._hits.get(_key(path), 0)
 
+    def last_request_headers(self, path: str) -> dict[str, str]:
+        """The headers of the latest request for ``path`` (e.g. If-None-Match, User-Agent)."""
+        return dict(self._last_headers.get(_key(path), {}))
+
     def not_modified(self, path: str) -> int:
         return self._not_modified.get(_key(path), 0)
 
@@ -144,6 +155,7 @@ class FeedServer:
         if request.query_string and f"{key}?{request.query_string}" in self._known_paths():
             key = f"{key}?{request.query_string}"
         self._hits[key] = self._hits.get(key, 0) + 1
+        self._last_headers[key] = dict(request.headers)
         delay = self._delays.get(key)
         if delay:
             await asyncio.sleep(delay)
@@ -159,7 +171,7 @@ class FeedServer:
         resource = self._resources.get(key)
         if resource is None:
             return web.Response(status=404, text="not found")
-        headers = {}
+        headers = dict(resource.headers)
         if resource.etag:
             headers["ETag"] = resource.etag
         if resource.last_modified:

@@ -108,3 +108,12 @@ async def test_serve_sample_is_also_reachable_from_feedserver(feeds: FeedServer)
     from bot.sandbox.feedserver import serve_sample as from_feedserver
 
     assert await from_feedserver(feeds) == feeds.url("/rss/en.xml")
+
+
+async def test_extra_headers_and_the_requests_headers(feeds: FeedServer) -> None:
+    feeds.put("/rss.xml", "<rss/>", headers={"Cache-Control": "max-age=300"})
+    async with httpx.AsyncClient(headers={"User-Agent": "newsbot-test"}) as client:
+        resp = await client.get(feeds.url("/rss.xml"), headers={"If-None-Match": '"nope"'})
+    assert resp.headers["cache-control"] == "max-age=300"
+    sent = feeds.last_request_headers("/rss.xml")
+    assert (sent["User-Agent"], sent["If-None-Match"]) == ("newsbot-test", '"nope"')
