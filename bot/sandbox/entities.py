@@ -43,6 +43,9 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
 _SPACE = " \t\n\r\f\v"
 _TRIMMED = " \t\n\r"
+_NAME_END = re.compile(r"[ \t\n\r\f\v>]")
+_ATTRIBUTE_END = re.compile(r"[ \t\n\r\f\v=>]")
+_MARKUP = re.compile(r"[<&]")
 _TG_USER_LINK = re.compile(r"^tg://user\?id=(\d{1,20})$", re.IGNORECASE)
 _BARE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d{1,5})?$")
 _URL_PARTS = re.compile(
@@ -86,7 +89,9 @@ class ParsedText:
 
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass
@@ -132,9 +137,8 @@ class _Parser:
                     continue
             if ch != "<":
                 # Copy a run of ordinary characters in one go (the hot path).
-                j = i + 1
-                while j < n and self.src[j] not in "<&":
-                    j += 1
+                special = _MARKUP.search(self.src, i + 1)
+                j = special.start() if special else n
                 self.emit(self.src[i:j])
                 i = j
                 continue
@@ -146,10 +150,13 @@ class _Parser:
             )
         return ParsedText("".join(self.out), _clean_nesting(self.entities))
 
+    def name_end(self, i: int) -> int:
+        """Index of the first space or ">" from ``i`` (or the end of the text)."""
+        match = _NAME_END.search(self.src, i)
+        return match.start() if match else len(self.src)
+
     def start_tag(self, begin: int) -> int:
-        i = begin + 1
-        while self.char(i) and self.char(i) not in _SPACE and self.char(i) != ">":
-            i += 1
+        i = self.name_end(begin + 1)
         if not self.char(i):
             raise EntityParseError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
         name = self.src[begin + 1 : i].lower()
@@ -158,16 +165,17 @@ class _Parser:
                 f'Unsupported start tag "{name}" at byte offset {self.byte_offset(begin)}'
             )
         tag = _OpenTag(name, "", self.utf16, len(self.out))
-        unclosed = f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
         while self.char(i) != ">":
             i = self.skip_spaces(i)
             if self.char(i) == ">":
                 break
             if not self.char(i):
-                raise EntityParseError(unclosed)
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
+                )
             attr_begin = i
-            while self.char(i) and self.char(i) not in _SPACE and self.char(i) not in "=>":
-                i += 1
+            match = _ATTRIBUTE_END.search(self.src, i)
+            i = match.start() if match else len(self.src)
             attr = self.src[attr_begin:i].lower()
             if not attr:
                 raise EntityParseError(
@@ -190,7 +198,9 @@ class _Parser:
                 )
             value, i = self.attribute_value(i, begin)
             if not self.char(i):
-                raise EntityParseError(unclosed)
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
+                )
             self.apply_attribute(tag, attr, value)
         if name == "span" and tag.argument != "spoiler":
             raise EntityParseError(
@@ -217,22 +227,12 @@ class _Parser:
                     f"Unexpected end of name token at byte offset {self.byte_offset(token_begin)}"
                 )
             return self.src[token_begin:i].lower(), i
-        i += 1
-        value: list[str] = []
-        while self.char(i) and self.char(i) != quote:
-            if self.char(i) == "&":
-                decoded, i2 = _decode_entity(self.src, i)
-                if decoded is not None:
-                    value.append(decoded)
-                    i = i2
-                    continue
-            value.append(self.src[i])
-            i += 1
-        if self.char(i) != quote:
+        end = self.src.find(quote, i + 1)
+        if end < 0:
             raise EntityParseError(
                 f"Unclosed start tag at byte offset {self.byte_offset(tag_begin)}"
             )
-        return "".join(value), i + 1
+        return _decode_references(self.src, i + 1, end), end + 1
 
     @staticmethod
     def apply_attribute(tag: _OpenTag, attr: str, value: str) -> None:
@@ -252,9 +252,7 @@ class _Parser:
     def end_tag(self, begin: int) -> int:
         if not self.open:
             raise EntityParseError(f"Unexpected end tag at byte offset {self.byte_offset(begin)}")
-        i = begin + 2
-        while self.char(i) and self.char(i) not in _SPACE and self.char(i) != ">":
-            i += 1
+        i = self.name_end(begin + 2)
         end_name = self.src[begin + 2 : i].lower()
         while self.char(i) and self.char(i) in _SPACE:
             i += 1
@@ -320,6 +318,26 @@ class _Parser:
         elif tag.name == "code" and tag.argument:
             entity["language"] = tag.argument  # kept only until a same-range <pre> claims it
         self.entities.append(entity)
+
+
+def _decode_references(src: str, start: int, end: int) -> str:
+    """``src[start:end]`` with its character references decoded (an attribute value)."""
+    pieces: list[str] = []
+    i = start
+    while i < end:
+        amp = src.find("&", i, end)
+        if amp < 0:
+            pieces.append(src[i:end])
+            break
+        pieces.append(src[i:amp])
+        decoded, after = _decode_entity(src, amp)
+        if decoded is None or after > end:
+            pieces.append("&")
+            i = amp + 1
+        else:
+            pieces.append(decoded)
+            i = after
+    return "".join(pieces)
 
 
 def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
