@@ -238,6 +238,9 @@ class BotApi(World):
         """The last requests (method, params), at most REQUEST_LOG_SIZE of them."""
         return list(self._requests)
 
+    def _progress(self) -> str:
+        return f"{super()._progress()}; requests so far: {dict(self._counts)}"
+
     def stats(self) -> dict[str, Any]:
         """Counters for tests and benchmarks (also GET /_sandbox/stats)."""
         sent_at = [msg.sent_at for chat in self._sent.values() for msg in chat.values()]

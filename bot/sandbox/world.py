@@ -467,8 +467,10 @@ class World:
             ]
         )
 
-    def _sent_counts(self) -> dict[int, int]:
-        return {chat_id: len(self.messages(chat_id)) for chat_id in self.chats_with_messages()}
+    def _progress(self) -> str:
+        """What happened so far, for a timeout's message."""
+        sent = {chat_id: len(self.messages(chat_id)) for chat_id in self.chats_with_messages()}
+        return f"messages sent so far per chat: {sent}"
 
     async def wait_until(
         self,
@@ -480,8 +482,7 @@ class World:
             if asyncio.get_running_loop().time() > deadline:
                 name = getattr(predicate, "__name__", repr(predicate))
                 raise AssertionError(
-                    f"condition {name} not met within {timeout}s; "
-                    f"messages sent so far per chat: {self._sent_counts()}"
+                    f"condition {name} not met within {timeout}s; {self._progress()}"
                 )
             await asyncio.sleep(0.01)
 
@@ -497,7 +498,7 @@ class World:
                 got = self.messages(chat_id)
                 raise AssertionError(
                     f"expected {count} message(s) in chat {chat_id} within {timeout}s, got "
-                    f"{len(got)}: {[m.text[:60] for m in got]}"
+                    f"{len(got)}: {[m.text[:60] for m in got]}; {self._progress()}"
                 )
             await asyncio.sleep(0.01)
         return self.messages(chat_id)

@@ -157,3 +157,15 @@ async def test_webhook_blocks_get_updates(bot: telegram.Bot) -> None:
         await bot.get_updates(timeout=0)
     await bot.delete_webhook()
     assert await bot.get_updates(timeout=0) == ()
+
+
+async def test_a_wait_that_times_out_says_what_happened(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    await bot.send_message(CHANNEL, "only this")
+    with pytest.raises(AssertionError) as err:
+        await emu.wait_for_messages(READER, 1, timeout=0.05)
+    assert "got 0" in str(err.value)
+    assert "'sendMessage': 1" in str(err.value)
+    with pytest.raises(AssertionError, match="not met within"):
+        await emu.wait_until(lambda: False, timeout=0.05)
