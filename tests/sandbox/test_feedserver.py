@@ -6,6 +6,7 @@ import io
 
 import feedparser
 import httpx
+import pytest
 from lxml import html as lxml_html
 from PIL import Image
 
@@ -54,11 +55,8 @@ async def test_failures_delays_and_redirects(feeds: FeedServer) -> None:
         assert statuses == [503, 503, 200]
         moved = await client.get(feeds.url("/old.xml"))
         assert (moved.status_code, str(moved.url)) == (200, feeds.url("/new.xml"))
-        try:
+        with pytest.raises(httpx.TimeoutException):
             await client.get(feeds.url("/slow.xml"), timeout=0.05)
-            raise AssertionError("expected a timeout")
-        except httpx.TimeoutException:
-            pass
         assert (await client.get(feeds.url("/missing"))).status_code == 404
 
 
