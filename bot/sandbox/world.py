@@ -307,6 +307,8 @@ class World:
         chat = self._chat(chat_id if chat_id is not None else user_id)
         if chat.type == "private":
             chat.started = True  # writing to the bot is what "pressing Start" amounts to
+            if chat.blocked:
+                self._set_blocked(user_id, False)  # a client unblocks before it can write
         return user, chat
 
     def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> dict[str, Any]:

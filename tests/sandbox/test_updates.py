@@ -169,3 +169,15 @@ async def test_a_wait_that_times_out_says_what_happened(
     assert "'sendMessage': 1" in str(err.value)
     with pytest.raises(AssertionError, match="not met within"):
         await emu.wait_until(lambda: False, timeout=0.05)
+
+
+async def test_writing_to_the_bot_unblocks_it_first(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    emu.block(READER)
+    emu.send_text(READER, "/start")
+    updates = await bot.get_updates(timeout=0)
+    kinds = [
+        (u.my_chat_member.new_chat_member.status if u.my_chat_member else "message")
+        for u in updates
+    ]
+    assert kinds == ["kicked", "member", "message"]
+    await bot.send_message(READER, "welcome back")
