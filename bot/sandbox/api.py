@@ -126,6 +126,8 @@ class BotApi(World):
         self._faults: list[_Fault] = []
         self._counts: Counter[str] = Counter()
         self.rejected_429 = 0
+        self._first_sent_at: float | None = None
+        self._last_sent_at: float | None = None
         self._requests: deque[tuple[str, dict[str, Any]]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._flood = FloodControl(self._limits) if self._limits is not None else None
 
@@ -243,10 +245,9 @@ class BotApi(World):
 
     def stats(self) -> dict[str, Any]:
         """Counters for tests and benchmarks (also GET /_sandbox/stats)."""
-        sent_at = [msg.sent_at for chat in self._sent.values() for msg in chat.values()]
         return {
-            "first_sent_at": min(sent_at, default=None),
-            "last_sent_at": max(sent_at, default=None),
+            "first_sent_at": self._first_sent_at,
+            "last_sent_at": self._last_sent_at,
             "counts": dict(self._counts),
             "rejected_429": self.rejected_429,
             "sent_per_chat": {
@@ -389,6 +390,9 @@ class BotApi(World):
             **media,
         )
         self._sent.setdefault(chat.id, {})[msg.message_id] = msg
+        if self._first_sent_at is None:
+            self._first_sent_at = msg.sent_at
+        self._last_sent_at = msg.sent_at
         return self._message_json(msg)
 
     async def _m_sendMessage(self, params: Params) -> dict[str, Any]:

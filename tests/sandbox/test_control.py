@@ -106,3 +106,14 @@ async def test_control_api_scripts_the_rest_of_the_world(
             await bot.send_message(-1008, "lost")
         await post("members", chat_id=-1008, user_id=8, status="administrator")
         assert {a.user.id for a in await bot.get_chat_administrators(-1008)} == {8, emu.bot_id}
+
+
+async def test_stats_time_the_first_and_last_message(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    assert emu.stats()["first_sent_at"] is None
+    await bot.send_message(-1001234567890, "one")
+    await bot.send_message(-1001234567890, "two")
+    stats = emu.stats()
+    first, second = (m.sent_at for m in emu.messages(-1001234567890))
+    assert (stats["first_sent_at"], stats["last_sent_at"]) == (first, second)
