@@ -338,6 +338,8 @@ async def test_chat_info_members_and_commands(emu: BotApiEmulator, bot: telegram
     assert await bot.get_my_commands(language_code="ru") == ()
     info = await bot.get_webhook_info()
     assert info.url == ""
+    assert await bot.log_out()
+    assert await bot.close()
 
 
 async def test_text_is_trimmed_like_telegram(emu: BotApiEmulator, bot: telegram.Bot) -> None:
