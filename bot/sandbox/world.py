@@ -299,8 +299,21 @@ class World:
             **content,
         }
         self._incoming[(chat.id, message["message_id"])] = message
-        self._queue("message", message)
+        if self._bot_sees(chat, content):
+            self._queue("message", message)
         return message
+
+    def _bot_sees(self, chat: Chat, content: dict[str, Any]) -> bool:
+        """Privacy mode: in a group the bot isn't admin of, it gets commands and mentions only."""
+        service = "migrate_to_chat_id" in content or "migrate_from_chat_id" in content
+        if chat.type == "private" or service:
+            return True
+        if chat.bot_status in ("left", "kicked"):
+            return False
+        if chat.bot_status in ("administrator", "creator"):
+            return True
+        text = content.get("text") or content.get("caption") or ""
+        return text.startswith("/") or f"@{self.bot_username}".lower() in text.lower()
 
     def _user_chat(self, user_id: int, chat_id: int | None) -> tuple[dict[str, Any], Chat]:
         user = self._user(user_id)

@@ -181,3 +181,14 @@ async def test_writing_to_the_bot_unblocks_it_first(emu: BotApiEmulator, bot: te
     ]
     assert kinds == ["kicked", "member", "message"]
     await bot.send_message(READER, "welcome back")
+
+
+async def test_privacy_mode_in_groups(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    emu.add_group(-400, title="Newsroom")
+    emu.add_group(-401, title="Admins", bot_status="administrator")
+    emu.send_text(READER, "chatter the bot doesn't see", chat_id=-400)
+    emu.send_text(READER, "/help", chat_id=-400)
+    emu.send_text(READER, "hey @newsbot_test_bot", chat_id=-400)
+    emu.send_text(READER, "an admin bot sees everything", chat_id=-401)
+    texts = [u.message.text for u in await bot.get_updates(timeout=0) if u.message]
+    assert texts == ["/help", "hey @newsbot_test_bot", "an admin bot sees everything"]
