@@ -26,7 +26,7 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 @pytest.fixture
-async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:
     application = (
         ApplicationBuilder()
         .token(emu.token)
@@ -46,9 +46,10 @@ async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:  # type: ignor
         )
 
     async def pressed(update: Update, context: Context) -> None:
-        assert update.callback_query is not None and update.callback_query.message is not None
-        seen.append(f"pressed:{update.callback_query.data}:{update.callback_query.message.text}")
-        await update.callback_query.answer("Saved", show_alert=True)
+        query = update.callback_query
+        assert query is not None and isinstance(query.message, telegram.Message)
+        seen.append(f"pressed:{query.data}:{query.message.text}")
+        await query.answer("Saved", show_alert=True)
 
     async def member(update: Update, context: Context) -> None:
         change = update.my_chat_member
@@ -82,11 +83,11 @@ async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:  # type: ignor
         await application.stop()
 
 
-def seen(app: Application) -> list[str]:  # type: ignore[type-arg]
-    return app.bot_data["seen"]  # type: ignore[no-any-return]
+def seen(app: Application) -> list[str]:
+    return app.bot_data["seen"]
 
 
-async def test_command_reply_and_button_press(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_command_reply_and_button_press(emu: BotApiEmulator, app: Application) -> None:
     emu.send_text(READER, "/start promo")
     (welcome,) = await emu.wait_for_messages(READER, 1)
     assert welcome.text == "Welcome"
@@ -97,13 +98,13 @@ async def test_command_reply_and_button_press(emu: BotApiEmulator, app: Applicat
     assert seen(app) == ["start:['promo']", "pressed:y:Welcome"]
 
 
-async def test_command_with_bot_username(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_command_with_bot_username(emu: BotApiEmulator, app: Application) -> None:
     emu.add_group(-300, title="Editors")
     emu.send_text(READER, "/start@newsbot_test_bot", chat_id=-300)
     await emu.wait_for_messages(-300, 1)
 
 
-async def test_membership_changes_arrive(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_membership_changes_arrive(emu: BotApiEmulator, app: Application) -> None:
     emu.add_channel(-1005, username="@other", bot_status="left")
     emu.set_bot_status(-1005, "administrator")
     emu.block(READER)
@@ -116,7 +117,7 @@ async def test_membership_changes_arrive(emu: BotApiEmulator, app: Application) 
     ]
 
 
-async def test_files_from_users_can_be_downloaded(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_files_from_users_can_be_downloaded(emu: BotApiEmulator, app: Application) -> None:
     emu.send_document(READER, "feeds.opml", b"<opml/>", "text/x-opml")
     emu.send_photo_message(READER, "/suggest look")
     await emu.wait_until(lambda: len(seen(app)) == 2)
