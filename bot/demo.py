@@ -22,8 +22,8 @@ from bot.sandbox.feedserver import FeedServer
 from bot.sandbox.sample import serve_sample
 from config.settings import Settings
 from storage.chats import ensure_channel
-from storage.feeds import add_feed_channel, upsert_feed
 from storage.db import utcnow
+from storage.feeds import add_feed_channel, upsert_feed
 from storage.models import Delivery, Feed, Post
 
 log = logging.getLogger(__name__)
