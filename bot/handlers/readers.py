@@ -323,15 +323,21 @@ async def edit(
 ) -> None:
     """Edit the button's message in place, then answer the press (with ``notice``, if any).
 
-    An identical edit ("message is not modified") counts as done. Answering
-    last tells Telegram, and whoever waits on it, that the work is finished.
+    An identical edit ("message is not modified") counts as done, and so does
+    a message the reader deleted meanwhile: the choice is stored either way.
+    Answering last tells Telegram, and whoever waits on it, that the work is
+    finished.
     """
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if not any(harmless in exc.message.lower() for harmless in HARMLESS_EDIT_ERRORS):
             raise
+        log.info("button message not edited reason=%r", exc.message)
     await query.answer(notice)
+
+
+HARMLESS_EDIT_ERRORS = ("message is not modified", "message to edit not found")
 
 
 # --------------------------------------------------------------- fallback
