@@ -221,6 +221,7 @@ async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def refuse_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Refuse the update's button press, if it is one."""
     if update.callback_query is not None:
         await refuse_button_query(update.callback_query, context)
 
@@ -236,6 +237,7 @@ async def refuse_button_query(query: CallbackQuery, context: ContextTypes.DEFAUL
 async def _button_subscribe_all(
     query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
+    """The welcome's "All topics": subscribe to every topic."""
     user = query.from_user
     change, reader = await readers.subscribe(_sessions(context), user.id, user.language_code, None)
     await edit(query, subscribe_text(reader, change, None))
@@ -244,6 +246,7 @@ async def _button_subscribe_all(
 async def _button_choose(
     query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
+    """The welcome's "Choose topics": turn the message into the topic menu."""
     user = query.from_user
     reader = await readers.topics(_sessions(context), user.id, user.language_code)
     await edit(query, topics_text(reader), topics_keyboard(reader))
@@ -252,6 +255,7 @@ async def _button_choose(
 async def _button_toggle(
     query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
+    """A topic in the menu: switch it on or off and redraw the menu."""
     user = query.from_user
     sessions = _sessions(context)
     reader = await readers.topics(sessions, user.id, user.language_code)
@@ -268,6 +272,7 @@ async def _button_toggle(
 async def _button_done(
     query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
+    """The menu's "Done": replace it with what the reader now receives."""
     user = query.from_user
     reader = await readers.topics(_sessions(context), user.id, user.language_code)
     await edit(query, "\n\n".join((receiving(reader), translate(reader.language, TAIL))))
@@ -276,6 +281,7 @@ async def _button_done(
 async def _button_language(
     query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
+    """A language button: switch, and confirm in the new language."""
     user = query.from_user
     if argument not in LANGUAGES:
         await refuse_button_query(query, context)
@@ -287,6 +293,7 @@ async def _button_language(
 async def _button_forget(
     query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
+    """The /forget question's answer: forget the reader, or keep everything."""
     user = query.from_user
     sessions = _sessions(context)
     lang = await readers.language_of(sessions, user.id, user.language_code)
@@ -323,15 +330,21 @@ async def edit(
 ) -> None:
     """Edit the button's message in place, then answer the press (with ``notice``, if any).
 
-    An identical edit ("message is not modified") counts as done. Answering
-    last tells Telegram, and whoever waits on it, that the work is finished.
+    An identical edit ("message is not modified") counts as done, and so does
+    a message the reader deleted meanwhile: the choice is stored either way.
+    Answering last tells Telegram, and whoever waits on it, that the work is
+    finished.
     """
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if not any(harmless in exc.message.lower() for harmless in HARMLESS_EDIT_ERRORS):
             raise
+        log.info("button message not edited reason=%r", exc.message)
     await query.answer(notice)
+
+
+HARMLESS_EDIT_ERRORS = ("message is not modified", "message to edit not found")
 
 
 # --------------------------------------------------------------- fallback
