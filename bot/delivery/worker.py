@@ -4,12 +4,15 @@ One loop claims a batch of due rows (about a second's worth at the allowed
 rate), and for each row takes a slot in the global pace and starts a send.
 Sends run concurrently, so the whole rate is used whatever the latency (at
 rate r and round trip t about r × t are in flight). What Telegram answered is
-written back in bulk every few milliseconds. On stop, sends already started
+written back in bulk every FLUSH_EVERY seconds; the next batch is claimed
+while the current one is half dispatched. On stop, sends already started
 finish and are recorded; rows claimed but not started go back to the queue.
 
 A crash between Telegram's answer and its recording leaves rows "sending";
-``recover`` puts them back at the next start and reports how many: those, and
-only those, may reach their chat twice.
+``recover`` (at the next start, of this or any process) puts back the rows of
+workers that died and reports how many: those, and only those, may reach
+their chat twice. While it has claims, a worker holds a PostgreSQL advisory
+lock named after its id, which is how the others tell that it is alive.
 """
 
 from __future__ import annotations
@@ -48,7 +51,6 @@ STALE_CLAIM = timedelta(minutes=10)
 DEAD_CHECK_EVERY = 60.0  # seconds between looks for rows held by workers that died
 IDLE_POLL = 2.0  # seconds between looks at the queue when nothing was woken
 FLUSH_EVERY = 0.1  # seconds between bulk writes of outcomes (at most this much is unrecorded)
-FLUSH_AT = 500  # outcomes that trigger a write at once
 CHAT_WAIT_INLINE = 1.0  # a chat ready within this many seconds is waited for, not requeued
 POST_CACHE = 64  # posts kept rendered in memory
 
@@ -515,8 +517,6 @@ class DeliveryWorker:
 
     def _record(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
-        if len(self._outcomes) >= FLUSH_AT:
-            self._wake.set()
 
     async def _flush(self) -> None:
         if not self._outcomes:
