@@ -305,14 +305,15 @@ async def measure_plain_loop(args: argparse.Namespace, root: str, control: Contr
         async def loop() -> None:
             nonlocal sent, cpu, wall
             cpu0, wall0 = time.process_time(), time.perf_counter()
-            for chat_id in chats:
-                await bot.send_message(
-                    chat_id,
-                    text_html,
-                    parse_mode=ParseMode.HTML,
-                    allow_paid_broadcast=True if args.paid else None,
-                )
-                sent += 1
+            async with profiled(args.profile_plain):
+                for chat_id in chats:
+                    await bot.send_message(
+                        chat_id,
+                        text_html,
+                        parse_mode=ParseMode.HTML,
+                        allow_paid_broadcast=True if args.paid else None,
+                    )
+                    sent += 1
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
 
         growth = await rss_peak(loop)
@@ -353,6 +354,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--plain-sample", type=int, default=200, help="messages for the plain loop")
     parser.add_argument("--db-url", default=None, help="default: SQLite in a temporary folder")
     parser.add_argument("--profile", default=None, help="write a cProfile of the worker's drain")
+    parser.add_argument("--profile-plain", default=None, help="write a cProfile of the plain loop")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--emulator-no-gc", action="store_true", help="run the emulator with its GC disabled"
