@@ -22,6 +22,7 @@ from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.articles.images import ImageRejected, reencode_for_telegram
 from bot.delivery.limiter import Departure, RateLimiter
 from bot.delivery.outcomes import Action, classify
 from bot.fetcher import Fetcher, FetchError
@@ -60,6 +61,7 @@ class PostState:
     breaking: bool
     photo_file_id: str | None = None
     photo_failed: bool = False
+    feed_url: str | None = None  # where an article's photo link was found (address policy)
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)
     _rendered: dict[tuple[str, bool], Rendered] = field(default_factory=dict)
 
@@ -170,7 +172,14 @@ class Sender:
         if not url:
             return None
         try:
-            fetched = await self._fetcher.get(url, max_bytes=4 * PHOTO_MAX_BYTES, accept="image/*")
+            # A photo named by a feed is a link found inside the feed: the address
+            # policy applies (public addresses, or the feed's own origin).
+            fetched = await self._fetcher.get(
+                url,
+                max_bytes=4 * PHOTO_MAX_BYTES,
+                accept="image/*",
+                trusted_origin=post.feed_url,
+            )
         except FetchError as exc:
             log.warning("photo download failed post_id=%s error=%r", post.post_id, str(exc))
             return None
@@ -178,12 +187,8 @@ class Sender:
             log.warning("photo download failed post_id=%s status=%s", post.post_id, fetched.status)
             return None
         try:
-            from bot.articles.images import ImageRejected, reencode_for_telegram
-        except ImportError:  # the images module has not landed: the fallback is text
-            log.warning("no image re-encoder available post_id=%s", post.post_id)
-            return None
-        try:
-            return reencode_for_telegram(fetched.body)
+            # Decoding and encoding a photo is CPU work: off the event loop.
+            return await asyncio.to_thread(reencode_for_telegram, fetched.body)
         except ImageRejected as exc:
             log.warning("photo rejected post_id=%s error=%r", post.post_id, str(exc))
             return None

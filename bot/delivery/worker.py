@@ -569,6 +569,7 @@ class DeliveryWorker:
                 breaking=post.kind == "breaking",
                 photo_file_id=post.photo_file_id,
                 photo_failed=post.photo_failed,
+                feed_url=feed.url if feed is not None else None,
             )
         while len(self._posts) > POST_CACHE:
             oldest = next(iter(self._posts))

@@ -36,11 +36,13 @@ async def world(db_url: str) -> AsyncIterator[World]:
     await engine.dispose()
 
 
-async def deliver(world: World, **delivery: object) -> tuple[object, object]:
+async def deliver(
+    world: World, *, allow_private: bool = True, **delivery: object
+) -> tuple[object, object]:
     """Drain the queue once with a fresh worker; return (report, worker)."""
     settings = fast_settings(world.emulator.api_root, **delivery)
     bot = await make_bot(world.emulator, settings)
-    fetcher = make_fetcher()
+    fetcher = make_fetcher(allow_private=allow_private)
     try:
         worker = make_worker(bot, world, settings, fetcher)
         report = await worker.drain(timeout=20)
@@ -236,7 +238,9 @@ async def test_a_photo_is_fetched_once_then_reused_by_file_id(world: World) -> N
     assert stored is not None and stored.photo_file_id
 
 
-async def test_a_refused_photo_never_loses_the_post(world: World) -> None:
+async def test_a_photo_refused_by_url_is_reencoded_uploaded_once_and_reused(
+    world: World,
+) -> None:
     for user in range(51, 54):
         await world.reader(user, "*")
     post = await world.article_post(await world.feed(), "Odd photo", image="html.jpg")
@@ -245,16 +249,44 @@ async def test_a_refused_photo_never_loses_the_post(world: World) -> None:
     report, _ = await deliver(world)
 
     assert report.sent == 3 and report.failed == 0  # type: ignore[attr-defined]
-    for user in range(51, 54):
-        copies = world.emulator.messages(user)
-        assert len(copies) == 1 and "Odd photo" in copies[0].text
+    messages = [m for u in range(51, 54) for m in world.emulator.messages(u)]
+    assert len(messages) == 3 and all(m.kind == "photo" for m in messages)
+    assert sorted(m.photo["source"] for m in messages) == ["file_id", "file_id", "upload"]
     async with world.sessions() as session:
         stored = await session.get(Post, post.id)
-    assert stored is not None
-    # Either re-encoded and uploaded (then reused), or sent as text: never both, never lost.
-    kinds = {m.kind for u in range(51, 54) for m in world.emulator.messages(u)}
-    assert kinds == ({"photo"} if stored.photo_file_id else {"text"})
-    assert stored.photo_failed == (kinds == {"text"})
+    assert stored is not None and stored.photo_file_id and not stored.photo_failed
+
+
+async def test_a_photo_that_is_no_image_never_loses_the_post(world: World) -> None:
+    for user in range(51, 54):
+        await world.reader(user, "*")
+    post = await world.article_post(await world.feed(), "No picture", image="page.jpg")
+    await world.enqueue(post)
+
+    report, _ = await deliver(world)
+
+    assert report.sent == 3 and report.failed == 0  # type: ignore[attr-defined]
+    messages = [m for u in range(51, 54) for m in world.emulator.messages(u)]
+    assert [m.kind for m in messages] == ["text"] * 3
+    assert all("No picture" in m.text for m in messages)
+    assert all(m.link_preview_options for m in messages)  # the article's page as preview
+    # Telegram was asked for the photo once; the other chats went straight to text.
+    assert world.emulator.count("sendPhoto") == 1
+    async with world.sessions() as session:
+        stored = await session.get(Post, post.id)
+    assert stored is not None and stored.photo_failed and not stored.photo_file_id
+
+
+async def test_the_photo_download_obeys_the_feeds_address_policy(world: World) -> None:
+    # The feed is on example.kz; its photo link points at loopback: not fetched.
+    await world.reader(51, "*")
+    post = await world.article_post(await world.feed(), "Private photo", image="html.jpg")
+    await world.enqueue(post)
+
+    report, _ = await deliver(world, allow_private=False)
+
+    assert report.sent == 1  # type: ignore[attr-defined]
+    assert [m.kind for m in world.emulator.messages(51)] == ["text"]
 
 
 async def test_chat_not_found_is_a_permanent_failure_with_its_description(world: World) -> None:

@@ -172,7 +172,8 @@ class World:
 
 
 async def photo_server() -> AsyncIterator[str]:
-    """good.jpg is a JPEG; html.jpg is a JPEG served as text/html (Telegram refuses its URL)."""
+    """good.jpg is a JPEG; html.jpg is a JPEG served as text/html (Telegram refuses its URL);
+    page.jpg is no image at all (a web page)."""
     from bot.sandbox.media import make_image
 
     jpeg = make_image(640, 360)
@@ -183,9 +184,13 @@ async def photo_server() -> AsyncIterator[str]:
     async def html(_request: web.Request) -> web.Response:
         return web.Response(body=jpeg, content_type="text/html")
 
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>Not found</body></html>", content_type="text/html")
+
     app = web.Application()
     app.router.add_get("/good.jpg", good)
     app.router.add_get("/html.jpg", html)
+    app.router.add_get("/page.jpg", page)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -214,5 +219,6 @@ def make_worker(
     return DeliveryWorker(bot, world.sessions, settings, fetcher, worker_id=worker_id)
 
 
-def make_fetcher() -> Fetcher:
-    return Fetcher(PollingSettings(timeout=5.0), allow_private=True)
+def make_fetcher(*, allow_private: bool = True) -> Fetcher:
+    """The tests' photo server is on loopback: private fetching is allowed unless said."""
+    return Fetcher(PollingSettings(timeout=5.0), allow_private=allow_private)
