@@ -37,7 +37,7 @@ async def world(db_url: str) -> AsyncIterator[World]:
 
 
 async def deliver(
-    world: World, *, allow_private: bool = True, **delivery: object
+    world: World, *, allow_private: bool = True, within: float = 20, **delivery: object
 ) -> tuple[object, object]:
     """Drain the queue once with a fresh worker; return (report, worker)."""
     settings = fast_settings(world.emulator.api_root, **delivery)
@@ -45,7 +45,7 @@ async def deliver(
     fetcher = make_fetcher(allow_private=allow_private)
     try:
         worker = make_worker(bot, world, settings, fetcher)
-        report = await worker.drain(timeout=20)
+        report = await worker.drain(timeout=within)
     finally:
         await fetcher.aclose()
         await bot.shutdown()
@@ -120,6 +120,29 @@ async def test_a_chat_gets_its_posts_in_publication_order(world: World) -> None:
     await deliver(world)
 
     assert [text.split("\n")[0] for text in world.copies(11)] == ["first", "second", "third"]
+
+
+async def test_a_channel_gets_twenty_posts_a_minute_and_the_rest_wait_queued(
+    world: World,
+) -> None:
+    channel = await world.channel(-1001, "@news")
+    feed = await world.feed(channel)
+    for n in range(23):
+        await world.enqueue(await world.article_post(feed, f"Item {n:02}", minutes=n))
+
+    report, _ = await deliver(world, within=8)
+
+    titles = [text.split("\n")[0] for text in world.copies(-1001)]
+    assert titles == [f"Item {n:02}" for n in range(20)]  # in order, and no more
+    assert report.rate_limited == 0 and report.remaining == 3  # type: ignore[attr-defined]
+    async with world.sessions() as session:
+        waiting = (
+            (await session.execute(select(Delivery).where(Delivery.status == "pending")))
+            .scalars()
+            .all()
+        )
+    # The channel's next post is due when its minute is up; the others wait behind it.
+    assert sum(d.next_attempt_at > db.utcnow() for d in waiting) == 1
 
 
 async def test_429_pauses_and_every_chat_still_gets_one_copy(world: World) -> None:
