@@ -23,17 +23,40 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOCK = zlib.crc32(b"newsbot:feed-scheduler")
 
 
+# Delivery workers' liveness locks use the two-key form (namespace, key), so that
+# they can be counted in pg_locks; both keys are positive 32-bit integers.
+WORKERS_NAMESPACE = zlib.crc32(b"newsbot:delivery-workers") & 0x7FFFFFFF
+
+
 def worker_lock_key(worker_id: str) -> int:
     """The advisory lock a delivery worker holds while alive, so others can tell it died."""
-    return zlib.crc32(b"newsbot:worker:" + worker_id.encode())
+    return zlib.crc32(b"newsbot:worker:" + worker_id.encode()) & 0x7FFFFFFF
+
+
+async def count_workers(engine: AsyncEngine) -> int:
+    """How many delivery workers hold their liveness lock (PostgreSQL; 1 elsewhere)."""
+    if engine.dialect.name != "postgresql":
+        return 1
+    statement = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND objsubid = 2 AND classid::bigint = :namespace"
+    )
+    async with engine.connect() as connection:
+        result = await connection.execute(statement, {"namespace": WORKERS_NAMESPACE})
+        return int(result.scalar_one())
 
 
 class LeaderLock:
     """Leadership for one role (by default: the feed scheduler)."""
 
-    def __init__(self, engine: AsyncEngine, key: int = SCHEDULER_LOCK) -> None:
+    def __init__(
+        self, engine: AsyncEngine, key: int = SCHEDULER_LOCK, *, namespace: int | None = None
+    ) -> None:
         self._engine = engine
         self._key = key
+        # With a namespace, the two-key form pg_*_advisory_lock(namespace, key).
+        self._args = "CAST(:namespace AS integer), CAST(:key AS integer)" if namespace else ":key"
+        self._params = {"key": key} if namespace is None else {"key": key, "namespace": namespace}
         self._connection: AsyncConnection | None = None
         self._held = False
 
@@ -54,7 +77,7 @@ class LeaderLock:
             if self._connection is None:
                 self._connection = await self._engine.connect()
             result = await self._connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+                text(f"SELECT pg_try_advisory_lock({self._args})"), self._params
             )
             self._held = bool(result.scalar())
             # Autocommit-like: end the implicit transaction, the session-level lock stays.
@@ -72,7 +95,7 @@ class LeaderLock:
         if self._connection is not None and self._held:
             try:
                 await self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": self._key}
+                    text(f"SELECT pg_advisory_unlock({self._args})"), self._params
                 )
                 await self._connection.commit()
             except (DBAPIError, SQLAlchemyError, OSError) as exc:

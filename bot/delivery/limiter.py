@@ -102,6 +102,17 @@ class RateLimiter:
         self._group_sends: dict[int, deque[float]] = {}
         self._sweeps = 0
 
+    def set_rate(self, rate: float) -> None:
+        """A new global rate (this process's share when several processes send)."""
+        if rate <= 0 or rate == self.rate:
+            return
+        self.rate = rate
+        self._interval = 1.0 / (rate * PACE_HEADROOM)
+        size = max(1, math.floor(rate))
+        if size != self._window_size:
+            self._window_size = size
+            self._recent = deque(self._recent, maxlen=size)
+
     # -- the shared pause -------------------------------------------------
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends before ``seconds`` from now."""

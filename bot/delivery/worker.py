@@ -40,7 +40,7 @@ from config.settings import Settings
 from storage import deliveries as queue
 from storage.db import utcnow
 from storage.deliveries import Claimed, Outcome
-from storage.leader import LeaderLock, worker_lock_key
+from storage.leader import WORKERS_NAMESPACE, LeaderLock, count_workers, worker_lock_key
 from storage.models import Article, Feed, Post
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 # finished or timed out by then.
 STALE_CLAIM = timedelta(minutes=10)
 DEAD_CHECK_EVERY = 60.0  # seconds between looks for rows held by workers that died
+# Several processes split delivery.rate evenly: each counts the live workers this
+# often, and a newcomer waits JOIN_WAIT before its first send so the others slow first.
+RATE_SHARE_EVERY = 0.25
+JOIN_WAIT = 2 * RATE_SHARE_EVERY
 IDLE_POLL = 2.0  # seconds between looks at the queue when nothing was woken
 FLUSH_EVERY = 0.1  # seconds between bulk writes of outcomes (at most this much is unrecorded)
 CHAT_WAIT_INLINE = 1.0  # a chat ready within this many seconds is waited for, not requeued
@@ -165,7 +169,7 @@ class DeliveryWorker:
     async def _is_dead(self, engine: AsyncEngine | None, owner: str) -> bool:
         if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
             await self._hold_liveness(engine)
-            probe = LeaderLock(engine, worker_lock_key(owner))
+            probe = LeaderLock(engine, worker_lock_key(owner), namespace=WORKERS_NAMESPACE)
             if not await probe.try_acquire():
                 return False  # its holder is alive
             await probe.release()
@@ -190,9 +194,30 @@ class DeliveryWorker:
     async def _hold_liveness(self, engine: AsyncEngine) -> None:
         """Hold our own liveness lock, so that other workers see this one alive."""
         if self._liveness is None:
-            self._liveness = LeaderLock(engine, worker_lock_key(self.worker_id))
-        if not self._liveness.is_leader:
-            await self._liveness.try_acquire()
+            self._liveness = LeaderLock(
+                engine, worker_lock_key(self.worker_id), namespace=WORKERS_NAMESPACE
+            )
+        if not self._liveness.is_leader and await self._liveness.try_acquire():
+            # Joining: let the others see us and slow down before we send anything.
+            await self._share_rate(engine)
+            await asyncio.sleep(JOIN_WAIT)
+            await self._share_rate(engine)
+
+    async def _share_rate(self, engine: AsyncEngine) -> None:
+        """The bot's rate is for the token, not the process: take our share of it."""
+        workers = await count_workers(engine)
+        self.limiter.set_rate(self._rate / max(1, workers))
+
+    async def _share_rate_loop(self) -> None:
+        engine = self._sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine) or engine.dialect.name != "postgresql":
+            return
+        while True:
+            await asyncio.sleep(RATE_SHARE_EVERY)
+            try:
+                await self._share_rate(engine)
+            except Exception:
+                log.exception("could not count the delivery workers")
 
     async def close(self) -> None:
         """Let go of the liveness lock: nothing of ours is in flight any more."""
@@ -203,6 +228,7 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; then finish what is in flight and leave the rest queued."""
         flusher = asyncio.create_task(self._flush_loop())
+        sharer = asyncio.create_task(self._share_rate_loop())
         interrupter = asyncio.create_task(self._interrupt_on(stop))
         failures = 0
         try:
@@ -219,7 +245,10 @@ class DeliveryWorker:
                     log.exception("delivery loop failed, retrying in %.1fs", pause)
                     await self._idle(stop, pause)
         finally:
-            interrupter.cancel()
+            for helper in (interrupter, sharer):
+                helper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
             await self._return_next_batch()
             await self._settle()
             flusher.cancel()
@@ -243,6 +272,7 @@ class DeliveryWorker:
         deadline = None if timeout is None else time.monotonic() + timeout
         never = asyncio.Event()
         flusher = asyncio.create_task(self._flush_loop())
+        sharer = asyncio.create_task(self._share_rate_loop())
         try:
             while deadline is None or time.monotonic() < deadline:
                 if await self._pump(never, deadline) > 0:
@@ -257,6 +287,9 @@ class DeliveryWorker:
                 if wait > 0:
                     await asyncio.sleep(wait)
         finally:
+            sharer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sharer
             await self._return_next_batch()
             await self._settle()
             flusher.cancel()

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.emulator import BotApiEmulator, TelegramLimits
 from storage import db
 from storage.leader import SCHEDULER_LOCK, LeaderLock
 from tests.integration.test_crash_delivery import final_report, start_worker
@@ -33,7 +33,8 @@ def pg_url(db_url: str) -> str:
 @pytest.fixture
 async def world(pg_url: str) -> AsyncIterator[World]:
     engine = await fresh_database(pg_url)
-    async with BotApiEmulator(latency=0.02) as emulator:
+    # Telegram's limits on: the two processes must share the bot's 30 messages a second.
+    async with BotApiEmulator(latency=0.02, limits=TelegramLimits()) as emulator:
         yield World(db.session_factory(engine), emulator, photo_root="http://127.0.0.1:9")
     await engine.dispose()
 
@@ -50,6 +51,7 @@ async def test_two_processes_deliver_every_post_exactly_once(world: World, pg_ur
 
     assert all(report["sent"] > 0 for report in reports)  # both did part of the work
     assert sum(report["sent"] for report in reports) == 2 * READERS
+    assert world.emulator.rejected_429 == 0  # each took its share of the rate, not all of it
     for user in range(1, READERS + 1):
         texts = [text.split("\n")[0] for text in world.copies(5000 + user)]
         assert texts == ["Post 0", "Post 1"]  # once each, in order, whoever sent them
