@@ -10,6 +10,7 @@ with ``make_request`` and ``make_updates_request``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aiohttp
@@ -19,6 +20,7 @@ from telegram.request import BaseRequest, RequestData
 
 from config.settings import Settings
 
+_TOKEN_IN_URL = re.compile(r"(/(?:file/)?bot)[^/\s]+")
 DEFAULT_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
 POOL_TIMEOUT = 1.0
@@ -99,7 +101,9 @@ class AiohttpRequest(BaseRequest):
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # Some aiohttp errors quote the URL, and Bot API URLs carry the token.
+            detail = _TOKEN_IN_URL.sub(r"\1<token>", str(exc))
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from None
 
 
 def _pick(value: Any, default: float | None) -> float | None:
