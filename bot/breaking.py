@@ -164,7 +164,7 @@ def change_of(error: TelegramError) -> Change:
     text = str(getattr(error, "message", "") or error).lower()
     if "not modified" in text:
         return Change.DONE  # the message already says exactly this
-    if "not found" in text:
+    if re.search(r"message( to \w+)? not found", text):
         return Change.GONE
     if "can't be deleted" in text or "can't be edited" in text:
         return Change.TOO_OLD

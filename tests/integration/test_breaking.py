@@ -191,7 +191,8 @@ async def test_publish_reaches_channels_and_every_reader_with_sound_and_progress
     async with running_bot(emulator, db_url, **ROLES) as running:
         add_staff(emulator)
         await add_audience(running, readers=(301, 302, 303))
-        emulator.block(303)  # a reader who blocked the bot counts as blocked in the totals
+        # A reader who blocked the bot since: the send is refused, and counts as blocked.
+        emulator.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=303)
         preview = await preview_of(emulator, "Border closed at Khorgos")
         answer = await publish(emulator, preview)
         assert answer == "Publishing to 4 chats."
