@@ -94,7 +94,7 @@ def command_argument(text: str | None) -> str:
 
 
 def draft_refusal(post: Post | None, now: datetime, ttl: timedelta | None) -> str | None:
-    """Why a preview's button may not act (a msgid), or None when it may; ``ttl`` None: no expiry."""
+    """Why a preview's button may not act (a msgid), or None; ``ttl`` None: never expires."""
     if post is None:
         return "This preview no longer exists."
     if post.state == breaking_posts.PUBLISHED or post.state == breaking_posts.RECALLED:
@@ -219,7 +219,9 @@ def recall_report_text(post_id: int, report: ChangeReport, language: str) -> str
     if report.dropped:
         lines.append(
             translate(
-                language, "Not yet sent, now never sent: {n}", n=format_number(report.dropped, language)
+                language,
+                "Not yet sent, now never sent: {n}",
+                n=format_number(report.dropped, language),
             )
         )
     return "\n".join(lines)

@@ -102,9 +102,7 @@ async def answers_for(emulator: BotApiEmulator, query_id: str) -> str | None:
         return any(a["callback_query_id"] == query_id for a in emulator.callback_answers)
 
     await emulator.wait_until(answered, timeout=10)
-    return next(
-        a["text"] for a in emulator.callback_answers if a["callback_query_id"] == query_id
-    )
+    return next(a["text"] for a in emulator.callback_answers if a["callback_query_id"] == query_id)
 
 
 async def publish(emulator: BotApiEmulator, preview: Any, user: int = EDITOR) -> str | None:
@@ -119,7 +117,9 @@ async def wait_delivered(emulator: BotApiEmulator, chats: Sequence[int], count: 
         await emulator.wait_for_messages(chat_id, count, timeout=10)
 
 
-async def wait_for_text(emulator: BotApiEmulator, chat_id: int, message_id: int, pattern: str) -> str:
+async def wait_for_text(
+    emulator: BotApiEmulator, chat_id: int, message_id: int, pattern: str
+) -> str:
     """Wait until the message (as it is now, after edits) matches ``pattern``; return its text."""
 
     def matches() -> bool:
@@ -192,7 +192,9 @@ async def test_publish_reaches_channels_and_every_reader_with_sound_and_progress
         add_staff(emulator)
         await add_audience(running, readers=(301, 302, 303))
         # A reader who blocked the bot since: the send is refused, and counts as blocked.
-        emulator.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=303)
+        emulator.fail_next(
+            "sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=303
+        )
         preview = await preview_of(emulator, "Border closed at Khorgos")
         answer = await publish(emulator, preview)
         assert answer == "Publishing to 4 chats."
@@ -336,9 +338,7 @@ async def test_cancel_publishes_nothing_even_when_publish_is_pressed_after(
         assert "Not this one" in text
         assert not emulator.message(EDITOR, preview.message_id).buttons()
 
-        late = emulator.press_button(
-            EDITOR, EDITOR, preview.message_id, publish_data, strict=False
-        )
+        late = emulator.press_button(EDITOR, EDITOR, preview.message_id, publish_data, strict=False)
         assert await answers_for(emulator, late) == "This preview was cancelled."
         assert await post_state(running, post_id_of(publish_data)) == "cancelled"
         assert await deliveries(running) == 0

@@ -138,9 +138,7 @@ async def test_keep_it_recalls_nothing(emulator: BotApiEmulator, db_url: str) ->
             assert len(emulator.messages(chat_id)) == 1
 
 
-async def test_recall_with_nothing_published_says_so(
-    emulator: BotApiEmulator, db_url: str
-) -> None:
+async def test_recall_with_nothing_published_says_so(emulator: BotApiEmulator, db_url: str) -> None:
     async with running_bot(emulator, db_url, **ROLES):
         add_staff(emulator)
         reply = await command(emulator, "/recall")

@@ -41,7 +41,8 @@ def test_callback_data_round_trips_step_and_post() -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [None, "", "brk:pub:", "brk:pub:x", "brk:nope:1", "xyz:pub:1", "brk:pub:1:2", "brk:pub:-1"]
+    "data",
+    [None, "", "brk:pub:", "brk:pub:x", "brk:nope:1", "xyz:pub:1", "brk:pub:1:2", "brk:pub:-1"],
 )
 def test_malformed_callback_data_is_ignored(data: str | None) -> None:
     assert parse_callback(data) is None
