@@ -504,15 +504,15 @@ async def recall_candidates(services: Services, limit: int = 10) -> list[Candida
     return result
 
 
-async def start_recall(services: Services, post_id: int) -> Answer:
-    """Mark the post recalled (once) and stop what has not been sent yet."""
+async def start_recall(services: Services, post_id: int) -> tuple[Answer, int]:
+    """Mark the post recalled (once) and stop what has not been sent yet (how many: returned)."""
     async with services.sessions() as session:
         if not await breaking_posts.mark_recalled(session, post_id):
             await session.rollback()
-            return Answer(False, "This post has already been recalled.")
+            return Answer(False, "This post has already been recalled."), 0
         dropped = await breaking_posts.stop_pending(session, post_id, "recalled before sending")
         await session.commit()
-    return Answer(True, "Recalling…", {"dropped": dropped})
+    return Answer(True, "Recalling…"), dropped
 
 
 async def recall(

@@ -259,14 +259,13 @@ async def _recall(
 ) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    answer = await breaking.start_recall(services, post_id)
+    answer, dropped = await breaking.start_recall(services, post_id)
     await query.answer(answer.text(language))
     if not answer.ok:
         return
     message = query.message if isinstance(query.message, Message) else None
     if message is not None:
         await _edit(message, translate(language, "Recalling post #{post}…", post=post_id))
-    dropped = int(str(answer.values.get("dropped", 0)))
 
     async def recall_and_report() -> None:
         report = await breaking.recall(

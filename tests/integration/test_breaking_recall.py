@@ -198,3 +198,28 @@ async def test_correct_without_a_published_post_or_text_says_so(
         assert "/correct TEXT" in (await command(emulator, "/correct")).text
         nothing = await command(emulator, "/correct New text")
         assert nothing.text == "There is no published breaking post."
+
+
+async def test_a_recall_during_the_broadcast_leaves_the_post_nowhere(
+    emulator: BotApiEmulator, db_url: str
+) -> None:
+    readers = tuple(range(401, 413))
+    # A slow pace, so the recall comes while most deliveries are still queued.
+    async with running_bot(emulator, db_url, delivery={"rate": 4}, **ROLES) as running:
+        add_staff(emulator)
+        await add_audience(running, readers=readers)
+        preview = await preview_of(emulator, "Sent by mistake")
+        post_id = post_id_of(data_of(preview, "brk:pub:"))
+        await publish(emulator, preview)
+
+        prompt = await command(emulator, "/recall")
+        emulator.press_button(EDITOR, EDITOR, prompt.message_id, f"brk:rcl:{post_id}")
+        report = await wait_for_text(emulator, EDITOR, prompt.message_id, r"recalled:")
+
+        for chat_id in (CHANNEL, *readers):
+            assert emulator.messages(chat_id) == [], f"chat {chat_id} still shows the post"
+        assert set((await statuses(running, post_id)).values()) == {"deleted"}
+        if "Not yet sent" in report:  # the pace makes this all but certain; never required
+            assert "now never sent" in report
+        # Nothing is sent after the recall, however long the worker keeps running.
+        assert await running.pending_deliveries() == 0
