@@ -21,6 +21,9 @@ from config.settings import PollingSettings
 
 log = logging.getLogger(__name__)
 
+# Only these are redirects; other 3xx (304 Not Modified above all) are answers.
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
 
 class FetchError(Exception):
     """The resource could not be fetched; the message says why, for the operator."""
@@ -113,7 +116,7 @@ class Fetcher:
             raise Refused(f"only http and https URLs are fetched, not {scheme or 'this'}: {url}")
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
-                if response.is_redirect:
+                if response.status_code in REDIRECTS:
                     location = response.headers.get("location")
                     if not location:
                         raise FetchError(f"redirect without a Location from {url}")
