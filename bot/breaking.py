@@ -471,6 +471,8 @@ async def follow_progress(
     while True:
         async with services.sessions() as session:
             counts = await post_progress(session, post_id)
+        if counts.pending == 0:
+            await _note_totals(services, post_id, counts)
         status = f"<i>{progress_text(counts, language)}</i>"
         if status != shown:
             await show_status(bot, post, language, status)
@@ -478,6 +480,17 @@ async def follow_progress(
         if counts.pending == 0 or not keep_going():
             return counts
         await asyncio.sleep(every)
+
+
+async def _note_totals(services: Services, post_id: int, counts: DeliveryCounts) -> None:
+    """The audit log's publication entry gets the broadcast's outcome."""
+    detail = (
+        f"delivered={counts.sent} blocked={counts.blocked} failed={counts.failed} "
+        f"total={counts.total}"
+    )
+    async with services.sessions() as session:
+        await audit.annotate(session, post_id, audit.PUBLISHED, detail)
+        await session.commit()
 
 
 # --------------------------------------------------------------------------- recall

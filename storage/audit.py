@@ -47,3 +47,17 @@ async def recent(session: AsyncSession, limit: int = 20) -> Sequence[AuditEntry]
     """The newest ``limit`` entries, newest first."""
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     return (await session.scalars(query)).all()
+
+
+async def annotate(session: AsyncSession, post_id: int, action: str, detail: str) -> None:
+    """Add what became known later (a broadcast's totals) to the post's entry for ``action``."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.post_id == post_id, AuditEntry.action == action)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    entry = await session.scalar(query)
+    if entry is not None:
+        entry.detail = detail
+        await session.flush()

@@ -214,6 +214,11 @@ async def test_publish_reaches_channels_and_every_reader_with_sound_and_progress
         assert not [b for b in edited.buttons() if "callback_data" in b]  # no Publish any more
         actions = await audit_actions(running)
         assert actions == [("previewed", EDITOR, None), ("published", EDITOR, 4)]
+        async with running.services.sessions() as session:
+            detail = await session.scalar(
+                select(AuditEntry.detail).where(AuditEntry.action == "published")
+            )
+        assert detail == "delivered=3 blocked=1 failed=0 total=4"
 
 
 async def test_progress_numbers_follow_the_language(emulator: BotApiEmulator, db_url: str) -> None:
