@@ -39,7 +39,7 @@ from bot.services import Services
 from storage import audit
 from storage import posts as breaking_posts
 from storage.db import utcnow
-from storage.deliveries import DeliveryCounts, post_progress, sent_messages
+from storage.deliveries import DeliveryCounts, enqueue_post, post_progress, sent_messages
 from storage.models import AuditEntry, Chat, Delivery, Post
 
 log = logging.getLogger(__name__)
@@ -368,8 +368,6 @@ def _link_preview(rendered: RenderedPost) -> LinkPreviewOptions | None:
 
 async def publish(services: Services, post_id: int, user_id: int) -> Answer:
     """Publish a draft once: queue it to every channel and reader, record who did it."""
-    from storage.deliveries import enqueue_post
-
     now = utcnow()
     ttl = timedelta(seconds=services.settings.breaking.preview_ttl)
     async with services.sessions() as session:
@@ -599,14 +597,18 @@ async def correct(
     *,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> ChangeReport:
-    """Replace a published post's text in every chat, rendered for each as a new post would be."""
+    """Replace a published post's text in every chat, rendered for each as a new post would be.
+
+    A post still going out is followed to the end: the chats it reaches after
+    the first pass are corrected as they are reached (a worker may still hold
+    the old text in memory).
+    """
     async with services.sessions() as session:
         await breaking_posts.set_text(session, post_id, text, first_url(text))
         await session.commit()
         post = await breaking_posts.breaking_post(session, post_id)
-        held = await sent_messages(session, post_id)
     assert post is not None
-    report = ChangeReport(total=len(held))
+    report = ChangeReport()
     cache: dict[tuple[str, bool], RenderedPost] = {}
 
     def rendered_for(chat: Chat, as_caption: bool) -> RenderedPost:
@@ -632,7 +634,7 @@ async def correct(
             link_preview_options=_link_preview(rendered),
         )
 
-    await _change_all(services, held, edit, report, keep_going)
+    await _follow_broadcast(services, post_id, edit, report, keep_going)
     async with services.sessions() as session:
         await audit.record(
             session,
@@ -645,6 +647,27 @@ async def correct(
         await session.commit()
     log.info("breaking corrected post_id=%s by=%s %s", post_id, user_id, report.summary())
     return report
+
+
+async def _follow_broadcast(
+    services: Services,
+    post_id: int,
+    call_for: ChangeCall,
+    report: ChangeReport,
+    keep_going: Callable[[], bool],
+) -> None:
+    """Change every chat that holds the post, until no delivery of it is left to send."""
+    changed: set[int] = set()
+    while True:
+        async with services.sessions() as session:
+            counts = await post_progress(session, post_id)
+            held = [(c, d) for c, d in await sent_messages(session, post_id) if d.id not in changed]
+        report.total += len(held)
+        await _change_all(services, held, call_for, report, keep_going)
+        changed.update(delivery.id for _chat, delivery in held)
+        if counts.pending == 0 or not keep_going():
+            return
+        await asyncio.sleep(PROGRESS_EVERY)
 
 
 def chat_language(chat: Chat, services: Services) -> str:

@@ -223,3 +223,22 @@ async def test_a_recall_during_the_broadcast_leaves_the_post_nowhere(
             assert "now never sent" in report
         # Nothing is sent after the recall, however long the worker keeps running.
         assert await running.pending_deliveries() == 0
+
+
+async def test_a_correction_during_the_broadcast_reaches_every_chat(
+    emulator: BotApiEmulator, db_url: str
+) -> None:
+    readers = tuple(range(501, 511))
+    async with running_bot(emulator, db_url, delivery={"rate": 4}, **ROLES) as running:
+        add_staff(emulator)
+        await add_audience(running, readers=readers)
+        preview = await preview_of(emulator, "Typo in the nmae")
+        await publish(emulator, preview)
+
+        status = await command(emulator, "/correct Typo in the name")
+        report = await wait_for_text(emulator, EDITOR, status.message_id, r"corrected:")
+        assert "edited in 11 of 11 chats" in report
+
+        for chat_id in (CHANNEL, *readers):
+            [message] = emulator.messages(chat_id)
+            assert "Typo in the name" in message.text, f"chat {chat_id}: {message.text!r}"
