@@ -6,6 +6,7 @@ editor and the other users only type and press buttons in the emulator.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from datetime import timedelta
@@ -142,6 +143,13 @@ async def deliveries(running: RunningBot) -> int:
         return int(await session.scalar(select(func.count()).select_from(Delivery)) or 0)
 
 
+async def stored_post(running: RunningBot, post_id: int) -> Post:
+    async with running.services.sessions() as session:
+        post = await session.get(Post, post_id)
+        assert post is not None
+        return post
+
+
 async def post_state(running: RunningBot, post_id: int) -> str:
     async with running.services.sessions() as session:
         post = await session.get(Post, post_id)
@@ -177,12 +185,15 @@ async def test_preview_shows_the_exact_post_literally_with_publish_then_cancel(
         assert await deliveries(running) == 0
         post_id = post_id_of(row[0]["callback_data"])
         assert await post_state(running, post_id) == "draft"
-        async with running.services.sessions() as session:
-            post = await session.get(Post, post_id)
-            assert post is not None
-            assert post.url == "https://example.kz/quake"
-            assert post.priority == 100 and post.author_id == EDITOR
-            assert post.preview_message_id == preview.message_id
+        post = await stored_post(running, post_id)
+        assert post.url == "https://example.kz/quake"
+        assert post.priority == 100 and post.author_id == EDITOR
+        for _ in range(100):  # the handler stores where the preview is just after sending it
+            if post.preview_message_id is not None:
+                break
+            await asyncio.sleep(0.05)
+            post = await stored_post(running, post_id)
+        assert post.preview_message_id == preview.message_id
 
 
 async def test_publish_reaches_channels_and_every_reader_with_sound_and_progress(
