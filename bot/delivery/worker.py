@@ -441,7 +441,7 @@ class DeliveryWorker:
 
 
 def telegram_target(telegram_id: int | None, username: str | None) -> int | str | None:
-    """What Telegram calls a chat: its numeric id, else ``@username`` (a channel named in settings)."""
+    """How Telegram names a chat: its numeric id, else ``@username`` (named in settings)."""
     if telegram_id is not None:
         return telegram_id
     return f"@{username.lstrip('@')}" if username else None
