@@ -391,3 +391,21 @@ async def test_breaking_without_text_asks_for_it(emulator: BotApiEmulator, db_ur
         [reply] = await emulator.wait_for_messages(EDITOR, 1)
         assert "/breaking TEXT" in reply.text
         assert await audit_actions(running) == []
+
+
+async def test_progress_is_shown_while_a_broadcast_goes_out(
+    emulator: BotApiEmulator, db_url: str
+) -> None:
+    readers = tuple(range(601, 611))
+    # At 4 messages a second, eleven chats take a few seconds: long enough to see progress.
+    async with running_bot(emulator, db_url, delivery={"rate": 4}, **ROLES) as running:
+        add_staff(emulator)
+        await add_audience(running, readers=readers)
+        preview = await preview_of(emulator, "Slowly but surely")
+        await publish(emulator, preview)
+        final = await wait_for_text(emulator, EDITOR, preview.message_id, r"Done:")
+        assert "delivered to 11 of 11" in final
+        shown = [edit.text for edit in emulator.message(EDITOR, preview.message_id).edits]
+        progress = [text for text in shown if "Publishing: sent to" in text]
+        assert progress and all("of 11…" in text for text in progress)
+        assert all("Slowly but surely" in text for text in progress)
