@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -148,3 +149,20 @@ def test_the_recall_report_names_only_what_happened() -> None:
 def test_an_excerpt_is_one_short_line() -> None:
     assert excerpt("a\nb  c") == "a b c"
     assert excerpt("x" * 100, 10) == "x" * 9 + "…"
+
+
+def test_every_editor_message_is_translated_in_every_language() -> None:
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LANGUAGES, LOCALES
+
+    catalogs = {}
+    for language in LANGUAGES:
+        with (LOCALES / language / "LC_MESSAGES" / "editors.po").open("rb") as handle:
+            catalogs[language] = {m.id: m.string for m in read_po(handle) if m.id}
+    english = set(catalogs["en"])
+    for language, messages in catalogs.items():
+        assert set(messages) == english, language
+        assert all(messages.values()), f"{language}: empty translations"
+        for msgid, text in messages.items():  # the same {placeholders} survive translation
+            assert sorted(re.findall(r"{\w+}", text)) == sorted(re.findall(r"{\w+}", str(msgid)))
