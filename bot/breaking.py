@@ -584,6 +584,7 @@ async def _wait_for_in_flight(services: Services, post_id: int) -> None:
 
 
 async def latest_post(services: Services) -> Post | None:
+    """The breaking post a /correct is about: the most recent published one."""
     async with services.sessions() as session:
         return await breaking_posts.latest_breaking(session)
 
