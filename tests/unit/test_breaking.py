@@ -159,10 +159,10 @@ def test_every_editor_message_is_translated_in_every_language() -> None:
     catalogs = {}
     for language in LANGUAGES:
         with (LOCALES / language / "LC_MESSAGES" / "editors.po").open("rb") as handle:
-            catalogs[language] = {m.id: m.string for m in read_po(handle) if m.id}
+            catalogs[language] = {str(m.id): str(m.string) for m in read_po(handle) if m.id}
     english = set(catalogs["en"])
     for language, messages in catalogs.items():
         assert set(messages) == english, language
         assert all(messages.values()), f"{language}: empty translations"
         for msgid, text in messages.items():  # the same {placeholders} survive translation
-            assert sorted(re.findall(r"{\w+}", text)) == sorted(re.findall(r"{\w+}", str(msgid)))
+            assert sorted(re.findall(r"{\w+}", text)) == sorted(re.findall(r"{\w+}", msgid))
