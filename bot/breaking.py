@@ -536,11 +536,12 @@ async def recall(
     keep_going: Callable[[], bool] = lambda: True,
 ) -> ChangeReport:
     """Delete a recalled post from every chat it reached; report what could not be deleted."""
-    await _wait_for_in_flight(services, post_id)
+    stuck = await _wait_for_in_flight(services, post_id)
     async with services.sessions() as session:
         held = await sent_messages(session, post_id)
     now = utcnow()
-    report = ChangeReport(total=len(held), dropped=dropped)
+    # Stuck sends may or may not have reached their chat: counted as failures.
+    report = ChangeReport(total=len(held) + stuck, failed=stuck, dropped=dropped)
     reachable = []
     for chat, delivery in held:
         if deletable(delivery.sent_at, now):
@@ -568,16 +569,25 @@ async def recall(
     return report
 
 
-async def _wait_for_in_flight(services: Services, post_id: int) -> None:
-    """Sends under way when the recall began land first, so their messages are deleted too."""
+async def _wait_for_in_flight(services: Services, post_id: int) -> int:
+    """Sends under way when the recall began land first, so their messages are deleted too.
+
+    Returns how many never landed (their worker died): those are dropped.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + IN_FLIGHT_WAIT
     while loop.time() < deadline:
         async with services.sessions() as session:
             if await breaking_posts.in_flight(session, post_id) == 0:
-                return
+                return 0
         await asyncio.sleep(0.2)
-    log.warning("recall went ahead with sends still in flight post_id=%s", post_id)
+    async with services.sessions() as session:
+        stuck = await breaking_posts.stop_pending(
+            session, post_id, "recalled while in flight", in_flight=True
+        )
+        await session.commit()
+    log.warning("recall dropped sends stuck in flight post_id=%s count=%s", post_id, stuck)
+    return stuck
 
 
 # --------------------------------------------------------------------------- correction

@@ -122,11 +122,18 @@ async def mark_recalled(session: AsyncSession, post_id: int) -> bool:
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
-async def stop_pending(session: AsyncSession, post_id: int, reason: str) -> int:
-    """A recalled post's deliveries not yet sent are dropped (marked deleted, never sent)."""
+async def stop_pending(
+    session: AsyncSession, post_id: int, reason: str, *, in_flight: bool = False
+) -> int:
+    """A recalled post's deliveries not yet sent are dropped (marked deleted, never sent).
+
+    ``in_flight``: rows a worker claimed and never settled are dropped too, so a
+    crashed worker's rows are not requeued and sent after the recall.
+    """
+    statuses = ("pending", "sending") if in_flight else ("pending",)
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.post_id == post_id, Delivery.status == "pending")
+        .where(Delivery.post_id == post_id, Delivery.status.in_(statuses))
         .values(status="deleted", last_error=reason)
         .execution_options(synchronize_session=False)
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
+from bot import breaking
 from bot.sandbox.emulator import BotApiEmulator
-from storage.models import Delivery
+from storage.models import Chat, Delivery
 from tests.harness import RunningBot, running_bot
 from tests.integration.test_breaking import (
     CHANNEL,
@@ -242,3 +244,32 @@ async def test_a_correction_during_the_broadcast_reaches_every_chat(
         for chat_id in (CHANNEL, *readers):
             [message] = emulator.messages(chat_id)
             assert "Typo in the name" in message.text, f"chat {chat_id}: {message.text!r}"
+
+
+async def test_a_send_stuck_in_flight_is_dropped_by_the_recall_not_resent_later(
+    emulator: BotApiEmulator, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(breaking, "IN_FLIGHT_WAIT", 0.5)  # seconds, rather than a minute
+    async with running_bot(emulator, db_url, **ROLES) as running:
+        add_staff(emulator)
+        await add_audience(running, readers=READERS)
+        post_id = await published(emulator, "Stuck somewhere")
+        async with running.services.sessions() as session:
+            # A worker claimed this chat's delivery and died before Telegram answered.
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.post_id == post_id, Delivery.chat_id == select_reader(302))
+                .values(status="sending", message_id=None)
+            )
+            await session.commit()
+
+        prompt = await command(emulator, "/recall")
+        emulator.press_button(EDITOR, EDITOR, prompt.message_id, f"brk:rcl:{post_id}")
+        report = await wait_for_text(emulator, EDITOR, prompt.message_id, r"recalled:")
+        assert "deleted in 2 of 3 chats" in report and "Failed: 1" in report
+        assert set((await statuses(running, post_id)).values()) == {"deleted"}
+        assert await running.pending_deliveries() == 0
+
+
+def select_reader(telegram_id: int) -> Any:
+    return select(Chat.id).where(Chat.telegram_id == telegram_id).scalar_subquery()
