@@ -1,4 +1,4 @@
-"""OPML parsing and building: one fixture per behaviour in tests/data/opml, each says what it shows."""
+"""OPML parsing and building: one fixture per behaviour in tests/data/opml."""
 
 from __future__ import annotations
 
