@@ -60,8 +60,8 @@ def parse_feed_url(text: str) -> str | None:
     return value
 
 
-def parse_user_id(text: str) -> int | None:
-    """A Telegram user id (a positive integer), or None."""
+def parse_id(text: str) -> int | None:
+    """A feed's or a user's id (a positive integer), or None."""
     value = text.strip()
     if not value.isdigit() or len(value) > 16:
         return None
@@ -196,7 +196,7 @@ async def add_channel(bot: Bot, services: Services, ref: int | str) -> Outcome:
         )
     async with services.sessions.begin() as session:
         chat = await _registered_channel(session, info.id, info.username, info.type, info.title)
-        label = _label(chat)
+        label = channel_label(chat)
     return Outcome(True, "Channel {chat} added: posts will go there.", {"chat": label})
 
 
@@ -223,7 +223,7 @@ async def remove_channel(services: Services, ref: int | str) -> Outcome:
         if chat is None or chat.kind == "private" or not chat.is_target:
             return Outcome(False, "{chat} is not one of the channels.", {"chat": str(ref)})
         chat.is_target = False
-        label = _label(chat)
+        label = channel_label(chat)
     return Outcome(True, "Channel {chat} removed: no more posts go there.", {"chat": label})
 
 
@@ -232,7 +232,7 @@ async def list_channels(services: Services) -> Sequence[Chat]:
         return await chat_store.list_channels(session)
 
 
-def _label(chat: Chat) -> str:
+def channel_label(chat: Chat) -> str:
     if chat.username:
         return f"@{chat.username}"
     return chat.title or str(chat.telegram_id)

@@ -8,7 +8,9 @@ Telegram message, the chart, ``newsbot stats`` and its JSON.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -551,3 +553,41 @@ def series(points: Sequence[DayPoint]) -> dict[str, list[int]]:
         "joins": [p.joins for p in points],
         "leaves": [p.leaves for p in points],
     }
+
+
+# ---------------------------------------------------------------- CSV (/export)
+
+
+def readers_csv(points: Sequence[DayPoint]) -> bytes:
+    """Readers per day: the states at each day's end and that day's events."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["date", *READER_STATES, *EVENT_KINDS])
+    for point in points:
+        writer.writerow(
+            [point.day.isoformat(), point.active, point.blocked, point.left]
+            + [point.events.get(kind, 0) for kind in EVENT_KINDS]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+DELIVERY_COLUMNS = ("total", "sent", "failed", "pending", "skipped", "deleted")
+
+
+def deliveries_csv(posts: Sequence[queries.PostReach]) -> bytes:
+    """Deliveries per post, newest post first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["post_id", "kind", "state", "published_at", "title", *DELIVERY_COLUMNS])
+    for post in posts:
+        head = [post.post_id, post.kind, post.state, _iso(post.published_at)]
+        counts = [getattr(post, column) for column in DELIVERY_COLUMNS]
+        writer.writerow([*head, _short(post.title, 200), *counts])
+    return buffer.getvalue().encode("utf-8")
+
+
+async def collect_post_reach(
+    sessions: SessionFactory, limit: int = 1000
+) -> list[queries.PostReach]:
+    async with sessions() as session:
+        return await queries.posts_reach(session, limit=limit)
