@@ -9,7 +9,9 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+from storage.leader import LeaderLock
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
@@ -23,9 +25,10 @@ from config.settings import Settings, parse_chat_ref
 from storage.chats import ensure_channel
 from storage.db import create_engine, session_factory, upgrade
 from storage.feeds import list_feeds, set_feed_channels, upsert_feed
-from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
@@ -76,7 +79,7 @@ async def apply_settings(services: Services) -> None:
                 feed.enabled = False
 
 
-def build_application(services: Services, token: str) -> Application:  # type: ignore[type-arg]
+def build_application(services: Services, token: str) -> AnyApplication:
     """PTB's Application against the configured Bot API root, with our handlers."""
     api = services.settings.api_url
     application = (
@@ -154,4 +157,3 @@ async def run_until_stopped(settings: Settings, token: str, stop: asyncio.Event)
             await stop.wait()
         finally:
             await newsbot.stop()
-

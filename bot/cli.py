@@ -217,8 +217,9 @@ async def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
             health = f"errors={feed.error_count}" + (
                 f" last_error={feed.last_error!r}" if feed.last_error else ""
             )
+            name = feed.name or feed.title or "-"
             print(
-                f"{feed.id}\t{feed.url}\t{feed.name or feed.title or '-'}\ttopic={feed.topic or '-'}"
+                f"{feed.id}\t{feed.url}\t{name}\ttopic={feed.topic or '-'}"
                 f"\t{state}\tchannels={','.join(chats) or '-'}\t{health}"
             )
     return 0

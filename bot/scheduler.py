@@ -7,12 +7,12 @@ import logging
 from collections.abc import Callable, Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from storage.leader import LeaderLock
 
 from bot.feeds.refresh import RefreshResult, refresh_feed
 from bot.services import Services
 from storage.db import utcnow
 from storage.feeds import due_feeds, list_feeds
-from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 

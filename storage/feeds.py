@@ -97,7 +97,9 @@ async def feeds_for_channel_ref(session: AsyncSession, ref: int | str) -> Sequen
     chat = await channel_by_ref(session, ref)
     if chat is None:
         return []
-    query = select(Feed).join(FeedChannel, FeedChannel.feed_id == Feed.id).where(
-        FeedChannel.chat_id == chat.id
+    query = (
+        select(Feed)
+        .join(FeedChannel, FeedChannel.feed_id == Feed.id)
+        .where(FeedChannel.chat_id == chat.id)
     )
     return (await session.scalars(query)).all()

@@ -28,7 +28,9 @@ def pytest_report_header() -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # In CI a missing PostgreSQL must fail loudly, never skip quietly.
     if os.environ.get("CI") and not POSTGRES_URL:
-        raise pytest.UsageError("CI is set but NEWSBOT_TEST_POSTGRES_URL is not: .ci/run must start PostgreSQL")
+        raise pytest.UsageError(
+            "CI is set but NEWSBOT_TEST_POSTGRES_URL is not: .ci/run must start PostgreSQL"
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -22,11 +22,14 @@ class Item:
 
 def items(prefix: str, count: int, start: int = 0) -> list[Item]:
     return [
-        Item(f"{prefix}-{n}", f"{prefix.title()} story {n}", minutes=n) for n in range(start, start + count)
+        Item(f"{prefix}-{n}", f"{prefix.title()} story {n}", minutes=n)
+        for n in range(start, start + count)
     ]
 
 
-def rss(entries: list[Item], *, title: str = "Test News", site: str = "https://news.example.kz") -> bytes:
+def rss(
+    entries: list[Item], *, title: str = "Test News", site: str = "https://news.example.kz"
+) -> bytes:
     """An RSS 2.0 feed listing ``entries`` newest first, as feeds do."""
     ordered = sorted(entries, key=lambda item: item.minutes, reverse=True)
     body = "".join(_item(item, site) for item in ordered)
@@ -43,7 +46,7 @@ def _item(item: Item, site: str) -> str:
     link = item.link or f"{site}/news/{item.guid}"
     media = f'<media:content url="{escape(item.image)}" medium="image"/>' if item.image else ""
     return (
-        f"<item><guid isPermaLink=\"false\">{escape(item.guid)}</guid>"
+        f'<item><guid isPermaLink="false">{escape(item.guid)}</guid>'
         f"<title>{escape(item.title)}</title><link>{escape(link)}</link>"
         f"<description>{escape(item.summary)}</description>"
         f"<pubDate>{published}</pubDate>{media}</item>"

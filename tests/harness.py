@@ -11,8 +11,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import NewsBot, open_services
 from bot.sandbox.emulator import BotApiEmulator
+
+from bot.app import NewsBot, open_services
 from bot.services import Services
 from config.settings import Settings
 from storage.models import Delivery
@@ -54,8 +55,10 @@ class RunningBot:
         from sqlalchemy import func, select
 
         async with self.services.sessions() as session:
-            query = select(func.count()).select_from(Delivery).where(
-                Delivery.status.in_(("pending", "sending"))
+            query = (
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status.in_(("pending", "sending")))
             )
             return int(await session.scalar(query) or 0)
 

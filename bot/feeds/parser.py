@@ -81,18 +81,22 @@ def entry_key(guid: str | None, link: str | None, title: str, date: str | None) 
 def _entry(raw: Any, language: str | None) -> Entry:
     title = _plain(raw.get("title", ""))
     link = raw.get("link")
-    images = tuple(
-        ImageCandidate(item["url"], "media:content")
-        for item in raw.get("media_content", [])
-        if item.get("url")
-    ) + tuple(
-        ImageCandidate(item["url"], "media:thumbnail")
-        for item in raw.get("media_thumbnail", [])
-        if item.get("url")
-    ) + tuple(
-        ImageCandidate(item["href"], "enclosure")
-        for item in raw.get("enclosures", [])
-        if item.get("href") and str(item.get("type", "")).startswith("image/")
+    images = (
+        tuple(
+            ImageCandidate(item["url"], "media:content")
+            for item in raw.get("media_content", [])
+            if item.get("url")
+        )
+        + tuple(
+            ImageCandidate(item["url"], "media:thumbnail")
+            for item in raw.get("media_thumbnail", [])
+            if item.get("url")
+        )
+        + tuple(
+            ImageCandidate(item["href"], "enclosure")
+            for item in raw.get("enclosures", [])
+            if item.get("href") and str(item.get("type", "")).startswith("image/")
+        )
     )
     return Entry(
         key=entry_key(raw.get("id"), link, title, raw.get("published") or raw.get("updated")),

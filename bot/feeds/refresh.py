@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from storage.deliveries import enqueue_post
 
 from bot.articles.enrich import Enriched, enrich_entry
 from bot.feeds.parser import Entry, ParsedFeed, parse_feed
 from bot.feeds.schedule import next_check_after_error, next_check_after_success
-from bot.fetcher import FetchError, FetchResult, Fetcher
+from bot.fetcher import Fetcher, FetchError, FetchResult
 from config.settings import Settings
 from storage.articles import article_post, known_keys
 from storage.db import SessionFactory, utcnow
-from storage.deliveries import enqueue_post
 from storage.models import Article, Feed
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,9 @@ def _article(feed_id: int, entry: Entry, ready: Enriched | None, now: datetime) 
     )
 
 
-def _mark_success(feed: Feed, response: FetchResult, parsed: ParsedFeed, settings: Settings) -> None:
+def _mark_success(
+    feed: Feed, response: FetchResult, parsed: ParsedFeed, settings: Settings
+) -> None:
     now = utcnow()
     feed.etag = response.etag
     feed.last_modified = response.last_modified

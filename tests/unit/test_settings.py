@@ -72,7 +72,7 @@ def test_the_token_is_secret_in_reprs() -> None:
 
 
 def test_malformed_toml_names_the_file_and_line(tmp_path: Path) -> None:
-    path = write(tmp_path, 'admins = [1]\n[delivery\nrate = 3\n')
+    path = write(tmp_path, "admins = [1]\n[delivery\nrate = 3\n")
     with pytest.raises(SettingsError) as caught:
         load_settings(path, {})
     assert str(path) in str(caught.value) and "line 2" in str(caught.value)

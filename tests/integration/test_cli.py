@@ -1,0 +1,150 @@
+"""The ``newsbot`` command line, run as a person runs it: a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.feedgen import items, rss
+from tests.harness import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("NEWSBOT_") and key != "TELEGRAM_BOT_TOKEN"
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env["NEWSBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env.update(extra)
+    return env
+
+
+def newsbot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=clean_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_without_a_token_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    result = newsbot(tmp_path, "run")
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_malformed_settings_file_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text("admins = [1\n", encoding="utf-8")
+    result = newsbot(tmp_path, "--config", "bad.toml", "feeds", "list")
+    assert result.returncode == 2
+    assert "bad.toml" in result.stderr and "line" in result.stderr
+
+
+def test_an_unknown_settings_key_exits_2_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "newsbot.toml").write_text("[delivery]\nspeed = 3\n", encoding="utf-8")
+    result = newsbot(tmp_path, "feeds", "list", NEWSBOT_CONFIG="newsbot.toml")
+    assert result.returncode == 2
+    assert "delivery.speed" in result.stderr
+
+
+def test_a_bad_argument_exits_2(tmp_path: Path) -> None:
+    assert newsbot(tmp_path, "feeds", "add", "ftp://nope").returncode == 2
+    assert newsbot(tmp_path, "channels", "add", "not-a-chat").returncode == 2
+    assert newsbot(tmp_path, "no-such-command").returncode == 2
+
+
+def test_feeds_and_channels_are_managed_from_the_command_line(tmp_path: Path) -> None:
+    added = newsbot(
+        tmp_path,
+        "feeds",
+        "add",
+        "https://el.example.kz/rss",
+        "--name",
+        "El",
+        "--topic",
+        "politics",
+        "--channel",
+        "@el_news",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "feed 1: https://el.example.kz/rss" in added.stdout
+    listed = newsbot(tmp_path, "feeds", "list").stdout
+    assert "https://el.example.kz/rss" in listed and "topic=politics" in listed
+    assert "channels=@el_news" in listed
+    assert "@el_news" in newsbot(tmp_path, "channels", "list").stdout
+    assert newsbot(tmp_path, "channels", "remove", "@el_news").returncode == 0
+    assert newsbot(tmp_path, "channels", "list").stdout.strip() == "no channels"
+    assert newsbot(tmp_path, "feeds", "remove", "1").returncode == 0
+    assert newsbot(tmp_path, "feeds", "list").stdout.strip() == "no feeds"
+    assert newsbot(tmp_path, "feeds", "remove", "1").returncode == 1
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
+    result = newsbot(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "database at revision" in result.stdout
+
+
+async def test_run_at_debug_never_prints_the_token_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, emulator: Any, feed_server: Any
+) -> None:
+    channel = -1009876543210
+    emulator.add_channel(channel, username="@debug_news", title="Debug")
+    feed_server.put("/rss", rss(items("story", 2)))
+    (tmp_path / "newsbot.toml").write_text(
+        f'[polling]\ntick = 0.2\n[[feeds]]\nurl = "{feed_server.url("/rss")}"\n'
+        'channels = ["@debug_news"]\nbackfill = 2\n',
+        encoding="utf-8",
+    )
+    env = clean_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        NEWSBOT_API_URL=emulator.api_root,
+        NEWSBOT_LOG_LEVEL="DEBUG",
+        NEWSBOT_ALLOW_PRIVATE_FETCH="true",
+        NEWSBOT_CONFIG="newsbot.toml",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await emulator.wait_for_messages(channel, 2, timeout=20)
+        await emulator.wait_until(lambda: emulator.count("getUpdates") >= 2, timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    output = stdout.decode() + stderr.decode()
+    assert process.returncode == 0, output[-3000:]
+    assert "DEBUG" in output  # it really logged at DEBUG
+    secret = TOKEN.split(":", 1)[1]
+    assert TOKEN not in output and secret not in output
+    assert "newsbot stopped" in output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["feeds", "--help"]])
+def test_help_lists_the_commands(tmp_path: Path, args: list[str]) -> None:
+    result = newsbot(tmp_path, *args)
+    assert result.returncode == 0
+    assert "feeds" in result.stdout or "add" in result.stdout
