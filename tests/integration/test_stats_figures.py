@@ -3,6 +3,7 @@ on SQLite and PostgreSQL, and ``newsbot stats --json`` printing the same."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -244,13 +245,7 @@ async def test_the_cli_prints_the_same_figures_as_json(tmp_path: Path) -> None:
         await seed_history(sessions, utcnow().replace(microsecond=0))
     finally:
         await engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    env.update(PYTHONPATH=str(ROOT), NEWSBOT_DATABASE_URL=db_url)
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    run = subprocess.run(
-        [sys.executable, "-m", "bot", "stats", "--json"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    run = await newsbot(tmp_path, db_url, "stats", "--json")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["schema"] == 1
@@ -259,8 +254,16 @@ async def test_the_cli_prints_the_same_figures_as_json(tmp_path: Path) -> None:
     }  # fmt: skip
     assert data["deliveries_24h"]["median_delay_seconds"] == 90.0
     assert data["last_breaking"]["reached"] == 4 and len(data["days"]) == 30
-    text = subprocess.run(
-        [sys.executable, "-m", "bot", "stats"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    text = await newsbot(tmp_path, db_url, "stats")
     assert text.returncode == 0 and "Readers: 5" in text.stdout and "<b>" not in text.stdout
+
+
+async def newsbot(tmp_path: Path, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``newsbot ARGS`` as an operator runs it, against ``db_url``, with no other settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env.update(PYTHONPATH=str(ROOT), NEWSBOT_DATABASE_URL=db_url)
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    command = [sys.executable, "-m", "bot", *args]
+    return await asyncio.to_thread(
+        subprocess.run, command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
