@@ -562,7 +562,7 @@ def readers_csv(points: Sequence[DayPoint]) -> bytes:
     """Readers per day: the states at each day's end and that day's events."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["date", *READER_STATES, *EVENT_KINDS])
+    writer.writerow(["date", *READER_STATES, *(f"{kind}_events" for kind in EVENT_KINDS)])
     for point in points:
         writer.writerow(
             [point.day.isoformat(), point.active, point.blocked, point.left]
