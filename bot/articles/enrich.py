@@ -1,42 +1,268 @@
-"""An entry made ready to post: summary, photo, credit.
+"""An entry made post-ready: its photo checked, its summary drawn, its page read if needed.
 
-MINIMAL FIRST VERSION: the posts issue completes it (pages, photo checks, chrome).
+One linear function per entry. The feed's own text is used when it is a body;
+the article page is fetched (through the fetcher's address policy, with the
+feed as the trusted origin) when the feed gives only a title or a teaser, or
+names no usable photo. Photo candidates are tried best first, each URL checked
+once per fetcher (reachable, an image, a news photo within Telegram's rules)
+and its verdict remembered. Nothing here raises for bad input: a broken page
+or photo means a post without it, and a log line saying so.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
+import logging
+import time
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from bot.feeds.parser import Entry
-from bot.fetcher import Fetcher
+from bot.articles.chrome import is_heading
+from bot.articles.extract import Page, extract_page
+from bot.articles.images import (
+    URL_PHOTO_LIMIT,
+    ImageRejected,
+    PhotoInfo,
+    inspect_photo,
+)
+from bot.articles.summarize import clean_teaser, split_sentences, summarize
+from bot.feeds.parser import Entry, ImageCandidate, is_junk_image
+from bot.fetcher import Fetcher, FetchError
+from bot.render.post import PostContent
+
+log = logging.getLogger(__name__)
+
+PAGE_MAX_BYTES = 3 * 1024 * 1024
+TEASER_CHARS = 300  # a feed body shorter than this is a teaser: read the page
+VERDICT_CACHE_SIZE = 1024
+FAILURE_TTL = 3600.0  # s: a photo that could not be fetched is tried again after this
 
 
 @dataclass(frozen=True)
 class Enriched:
+    """What a post needs from an entry, with the reason for its photo."""
+
     summary: str
     image_url: str | None
-    image_source: str | None
+    image_source: str | None  # why: "media:content (1200x675)", "og:image", ...
     credit: str | None
     title: str
     language: str | None
+    photo_note: str | None = None  # why there is no photo, when there is none
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+@dataclass(frozen=True)
+class _Verdict:
+    ok: bool
+    reason: str
+    checked_at: float
+    transient: bool = False
+
+
+_verdicts: weakref.WeakKeyDictionary[Fetcher, OrderedDict[str, _Verdict]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def enrich_entry(
-    entry: Entry, fetcher: Fetcher, *, feed_url: str, sentences: int, fetch_pages: bool = True
+    entry: Entry,
+    fetcher: Fetcher,
+    *,
+    feed_url: str,
+    sentences: int,
+    fetch_pages: bool = True,
+    check_photos: bool = True,
 ) -> Enriched:
-    """The summary and photo of ``entry`` (this version uses the feed alone)."""
-    del fetcher, feed_url, fetch_pages
-    parts = _SENTENCE_END.split(entry.summary)
-    image = entry.images[0] if entry.images else None
-    return Enriched(
-        summary=" ".join(parts[:sentences]).strip(),
-        image_url=image.url if image else None,
-        image_source=image.source if image else None,
-        credit=None,
+    """The summary, photo and credit for ``entry``; never raises for a bad page or photo."""
+    try:
+        return await _enrich(entry, fetcher, feed_url, sentences, fetch_pages, check_photos)
+    except Exception:  # a post must not be lost to a surprise in someone's HTML
+        log.exception("enrichment failed feed=%s url=%s", feed_url, entry.url)
+        return from_feed(entry, sentences)
+
+
+def from_feed(entry: Entry, sentences: int) -> Enriched:
+    """The post the feed alone gives: its text summarised, its best photo unchecked."""
+    summary = summarize(
+        clean_teaser(entry.text or entry.summary),
+        sentences=sentences,
         title=entry.title,
         language=entry.language,
     )
+    if not summary.text and entry.summary:
+        summary = summarize(clean_teaser(entry.summary), sentences=sentences, title=entry.title)
+    best = entry.images[0] if entry.images else None
+    return Enriched(
+        summary=summary.text,
+        image_url=best.url if best else None,
+        image_source=_describe(best) if best else None,
+        credit=summary.credit,
+        title=entry.title,
+        language=entry.language,
+    )
+
+
+def post_content(
+    enriched: Enriched, entry: Entry, *, source_name: str | None, topic: str | None = None
+) -> PostContent:
+    """The post for an enriched entry, ready for :func:`bot.render.post.render_post`."""
+    return PostContent(
+        title=enriched.title,
+        summary=enriched.summary,
+        url=entry.url,
+        source_name=source_name,
+        topic=topic,
+        image_url=enriched.image_url,
+        credit=enriched.credit,
+    )
+
+
+async def _enrich(
+    entry: Entry,
+    fetcher: Fetcher,
+    feed_url: str,
+    sentences: int,
+    fetch_pages: bool,
+    check_photos: bool,
+) -> Enriched:
+    base = from_feed(entry, sentences)
+    page: Page | None = None
+    can_fetch = fetch_pages and entry.url is not None
+    if can_fetch and is_teaser(entry, base.summary, sentences):
+        page = await _read_page(entry, fetcher, feed_url)
+    summary, credit, title = base.summary, base.credit, base.title
+    if page is not None:
+        summary, credit, title = _from_page(page, entry, base, sentences)
+    if not check_photos:
+        return Enriched(summary, base.image_url, base.image_source, credit, title, base.language)
+    image, source, note = await _first_good_photo(entry.images, fetcher, feed_url)
+    if image is None and can_fetch:
+        if page is None:
+            page = await _read_page(entry, fetcher, feed_url)
+        if page is not None and page.meta.image:
+            candidate = ImageCandidate(page.meta.image, page.meta.image_source or "og:image")
+            image, source, page_note = await _first_good_photo((candidate,), fetcher, feed_url)
+            note = note or page_note
+    language = entry.language or (page.meta.language if page else None)
+    return Enriched(summary, image, source, credit, title, language, None if image else note)
+
+
+def is_teaser(entry: Entry, summary: str, sentences: int) -> bool:
+    """Whether the feed gives only a title or a teaser, so the page must be read."""
+    text = clean_teaser(entry.text or entry.summary)
+    if len(text) < TEASER_CHARS or not summary:
+        return True
+    trimmed = (entry.text or entry.summary).rstrip()
+    if trimmed.endswith(("…", "...", "[…]", "[...]")) and len(split_sentences(text)) < sentences:
+        return True
+    return is_heading(summary)
+
+
+def _from_page(
+    page: Page, entry: Entry, base: Enriched, sentences: int
+) -> tuple[str, str | None, str]:
+    """Summary, credit and title drawn from the page, the feed's where the page has none."""
+    titles = tuple(t for t in (entry.title, *page.headlines) if t)
+    drawn = summarize(
+        page.text,
+        sentences=sentences,
+        title=titles[0] if titles else None,
+        language=entry.language,
+        also_titles=titles[1:],
+    )
+    summary = drawn.text
+    if not summary or len(summary) < len(base.summary) // 2:
+        # The body gave nothing better; the teaser, or the page's own description.
+        summary = base.summary or clean_teaser(page.meta.description or "")
+    credit = base.credit or drawn.credit or page.credit
+    title = entry.title or (page.headlines[0] if page.headlines else "")
+    return summary, credit, title
+
+
+async def _read_page(entry: Entry, fetcher: Fetcher, feed_url: str) -> Page | None:
+    """The article page, fetched under the address policy and extracted off the loop."""
+    url = entry.url
+    if url is None:
+        return None
+    try:
+        result = await fetcher.get(
+            url, trusted_origin=feed_url, max_bytes=PAGE_MAX_BYTES, accept="text/html,*/*;q=0.5"
+        )
+    except FetchError as exc:
+        log.warning("page not fetched feed=%s url=%s reason=%s", feed_url, url, exc)
+        return None
+    if result.status != 200:
+        log.warning("page not fetched feed=%s url=%s status=%s", feed_url, url, result.status)
+        return None
+    kind = (result.content_type or "").lower()
+    if kind and "html" not in kind and "xml" not in kind:
+        log.info("page is not HTML feed=%s url=%s type=%s", feed_url, url, kind)
+        return None
+    return await asyncio.to_thread(extract_page, result.body, result.url, result.content_type)
+
+
+async def _first_good_photo(
+    candidates: tuple[ImageCandidate, ...], fetcher: Fetcher, feed_url: str
+) -> tuple[str | None, str | None, str | None]:
+    """The first candidate that passes its check: (url, why chosen, why others failed)."""
+    notes: list[str] = []
+    for candidate in candidates:
+        if is_junk_image(candidate.url, candidate.width, candidate.height):
+            notes.append(f"{candidate.source}: looks like an icon or tracker")
+            continue
+        verdict = await check_photo(candidate.url, fetcher, feed_url=feed_url)
+        if verdict.ok:
+            return candidate.url, f"{_describe(candidate)}; {verdict.reason}", None
+        notes.append(f"{candidate.source}: {verdict.reason}")
+    return None, None, "; ".join(notes) or "the entry names no photo"
+
+
+async def check_photo(url: str, fetcher: Fetcher, *, feed_url: str) -> _Verdict:
+    """Whether ``url`` serves a photo Telegram can take, checked once per fetcher."""
+    cache = _verdicts.setdefault(fetcher, OrderedDict())
+    known = cache.get(url)
+    now = time.monotonic()
+    if known is not None and not (known.transient and now - known.checked_at > FAILURE_TTL):
+        cache.move_to_end(url)
+        return known
+    verdict = await _check(url, fetcher, feed_url, now)
+    if not verdict.ok:
+        log.info("photo refused feed=%s url=%s reason=%s", feed_url, url, verdict.reason)
+    cache[url] = verdict
+    while len(cache) > VERDICT_CACHE_SIZE:
+        cache.popitem(last=False)
+    return verdict
+
+
+async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verdict:
+    try:
+        result = await fetcher.get(
+            url, trusted_origin=feed_url, max_bytes=URL_PHOTO_LIMIT, accept="image/*"
+        )
+    except FetchError as exc:
+        # Too large or refused is final; a timeout or a network error may pass later.
+        final = type(exc).__name__ in ("TooLarge", "Refused")
+        return _Verdict(False, str(exc), now, transient=not final)
+    if result.status != 200:
+        return _Verdict(False, f"HTTP {result.status}", now, transient=result.status >= 500)
+    kind = (result.content_type or "").split(";")[0].strip().lower()
+    if kind and not kind.startswith("image/") and kind != "application/octet-stream":
+        return _Verdict(False, f"not an image ({kind})", now)
+    try:
+        info = inspect_photo(result.body)
+    except ImageRejected as exc:
+        return _Verdict(False, str(exc), now)
+    return _Verdict(True, _size_note(info, len(result.body)), now)
+
+
+def _size_note(info: PhotoInfo, size: int) -> str:
+    return f"{info.format} {info.width}x{info.height}, {size // 1024} KB"
+
+
+def _describe(candidate: ImageCandidate) -> str:
+    if candidate.width and candidate.height:
+        return f"{candidate.source} ({candidate.width}x{candidate.height})"
+    if candidate.width:
+        return f"{candidate.source} ({candidate.width} wide)"
+    return candidate.source

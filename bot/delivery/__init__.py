@@ -1,0 +1,1 @@
+"""Delivery: the queue of deliveries sent to Telegram within its limits."""

@@ -1,0 +1,1 @@
+"""Benchmarks and the small process runners they (and the crash tests) start."""

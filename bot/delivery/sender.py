@@ -1,0 +1,251 @@
+"""Sending one post to one chat through python-telegram-bot, photo first, text as the fallback.
+
+The Bot API is called with ``Bot.do_api_request(..., return_type=None)``: PTB
+still builds the request and maps every error to its exception, but no
+``Message`` object is built from the answer (only its id and photo file_id are
+needed). A post is never lost because of its photo: when Telegram refuses the
+photo's URL it is downloaded, re-encoded and uploaded; when that fails too, the
+post goes out as text with the article's link preview, and the Post remembers
+it so other chats go straight to text. The first photo Telegram accepts gives
+a ``file_id`` that every other chat reuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, InputFile
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.delivery.limiter import RateLimiter
+from bot.delivery.outcomes import Action, classify
+from bot.fetcher import Fetcher, FetchError
+from bot.render.post import PostContent, render_post
+
+log = logging.getLogger(__name__)
+
+# Bot API methods. PTB's do_api_request warns when the endpoint is also the
+# name of a Bot method (it wants ``send_message``); its snake-to-camel rule maps
+# these spellings to the real method names without the warning.
+SEND_MESSAGE = "send_Message"
+SEND_PHOTO = "send_Photo"
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for an uploaded photo
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: int
+    with_photo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    html: str
+    markup: dict[str, Any] | None
+    link_url: str | None
+
+
+@dataclass
+class PostState:
+    """A post as the worker sends it; shared by every chat it goes to (one per process)."""
+
+    post_id: int
+    content: PostContent
+    breaking: bool
+    photo_file_id: str | None = None
+    photo_failed: bool = False
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _rendered: dict[tuple[str, bool], Rendered] = field(default_factory=dict)
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.content.image_url or self.photo_file_id) and not self.photo_failed
+
+    def rendered(self, language: str, as_caption: bool) -> Rendered:
+        """The post for one language, rendered once and reused for every chat that speaks it."""
+        key = (language, as_caption)
+        cached = self._rendered.get(key)
+        if cached is None:
+            post = render_post(self.content, language, as_caption=as_caption)
+            markup = None
+            if post.buttons:
+                rows = [[{"text": label, "url": url}] for label, url in post.buttons]
+                markup = {"inline_keyboard": rows}
+            link = getattr(post, "link_url", None) or self.content.url
+            cached = Rendered(post.html, markup, link)
+            self._rendered[key] = cached
+        return cached
+
+
+class Sender:
+    """Sends a post to a chat; raises PTB's TelegramError for the outcome table to read."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        fetcher: Fetcher,
+        limiter: RateLimiter,
+        *,
+        paid_broadcast: bool,
+        remember_photo: Callable[[int, str | None, bool], Awaitable[None]],
+    ) -> None:
+        self._bot = bot
+        self._fetcher = fetcher
+        self._limiter = limiter
+        self._paid = paid_broadcast
+        self._remember_photo = remember_photo
+
+    async def send(
+        self, target: int | str, language: str, post: PostState, *, prepaid: bool = True
+    ) -> Sent:
+        """Send ``post`` to ``target`` (a Telegram chat id or @username).
+
+        ``prepaid``: the caller already took a slot in the global pace for the
+        first request; any further request (an upload, the text fallback) takes its own.
+        """
+        call = _Requests(self._bot, self._limiter, prepaid=prepaid)
+        if post.has_photo and post.photo_file_id is None:
+            async with post.gate:
+                # One chat at a time until Telegram has the photo: then its file_id is reused.
+                if post.photo_file_id is None and not post.photo_failed:
+                    return await self._first_photo(call, target, language, post)
+        if post.has_photo and post.photo_file_id is not None:
+            try:
+                return await self._photo(call, target, language, post, post.photo_file_id)
+            except TelegramError as exc:
+                if classify(exc).action is not Action.PHOTO_REFUSED:
+                    raise
+                log.warning("photo file_id refused post_id=%s error=%r", post.post_id, str(exc))
+                return await self._text(call, target, language, post, preview=True)
+        return await self._text(call, target, language, post, preview=False)
+
+    async def _first_photo(
+        self, call: _Requests, target: int | str, language: str, post: PostState
+    ) -> Sent:
+        url = post.content.image_url
+        assert url is not None
+        try:
+            sent = await self._photo(call, target, language, post, url)
+        except TelegramError as exc:
+            if classify(exc).action is not Action.PHOTO_REFUSED:
+                raise
+            log.info("photo url refused post_id=%s error=%r; uploading", post.post_id, str(exc))
+            uploaded = await self._upload(call, target, language, post)
+            if uploaded is None:
+                post.photo_failed = True
+                await self._remember_photo(post.post_id, None, True)
+                return await self._text(call, target, language, post, preview=True)
+            return uploaded
+        return sent
+
+    async def _upload(
+        self, call: _Requests, target: int | str, language: str, post: PostState
+    ) -> Sent | None:
+        """Download, re-encode and upload the photo; None when it cannot be sent at all."""
+        data = await self._reencoded(post)
+        if data is None:
+            return None
+        try:
+            photo = InputFile(data, filename="photo.jpg")
+            return await self._photo(call, target, language, post, photo)
+        except TelegramError as exc:
+            if classify(exc).action is not Action.PHOTO_REFUSED:
+                raise
+            log.warning("photo upload refused post_id=%s error=%r", post.post_id, str(exc))
+            return None
+
+    async def _reencoded(self, post: PostState) -> bytes | None:
+        url = post.content.image_url
+        if not url:
+            return None
+        try:
+            fetched = await self._fetcher.get(url, max_bytes=4 * PHOTO_MAX_BYTES, accept="image/*")
+        except FetchError as exc:
+            log.warning("photo download failed post_id=%s error=%r", post.post_id, str(exc))
+            return None
+        if fetched.status != 200:
+            log.warning("photo download failed post_id=%s status=%s", post.post_id, fetched.status)
+            return None
+        try:
+            from bot.articles.images import ImageRejected, reencode_for_telegram
+        except ImportError:  # the images module has not landed: the fallback is text
+            log.warning("no image re-encoder available post_id=%s", post.post_id)
+            return None
+        try:
+            return reencode_for_telegram(fetched.body)
+        except ImageRejected as exc:
+            log.warning("photo rejected post_id=%s error=%r", post.post_id, str(exc))
+            return None
+
+    async def _photo(
+        self,
+        call: _Requests,
+        target: int | str,
+        language: str,
+        post: PostState,
+        photo: str | InputFile,
+    ) -> Sent:
+        rendered = post.rendered(language, as_caption=True)
+        kwargs = self._common(target, rendered, post)
+        kwargs["photo"] = photo
+        kwargs["caption"] = rendered.html
+        result = await call(SEND_PHOTO, kwargs)
+        sizes = result.get("photo") or []
+        if sizes and post.photo_file_id is None:
+            # The largest size is last; its file_id sends the same photo to every other chat.
+            post.photo_file_id = str(sizes[-1]["file_id"])
+            await self._remember_photo(post.post_id, post.photo_file_id, False)
+        return Sent(int(result["message_id"]), True)
+
+    async def _text(
+        self, call: _Requests, target: int | str, language: str, post: PostState, *, preview: bool
+    ) -> Sent:
+        rendered = post.rendered(language, as_caption=False)
+        kwargs = self._common(target, rendered, post)
+        kwargs["text"] = rendered.html
+        if rendered.link_url:
+            # The article's page as the preview: with a refused photo, the site's own picture.
+            kwargs["link_preview_options"] = {
+                "url": rendered.link_url,
+                "prefer_large_media": preview,
+            }
+        result = await call(SEND_MESSAGE, kwargs)
+        return Sent(int(result["message_id"]), False)
+
+    def _common(self, target: int | str, rendered: Rendered, post: PostState) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "chat_id": target,
+            "parse_mode": ParseMode.HTML.value,
+            # Breaking news rings; routine articles arrive silently (see bench/RESULTS.md).
+            "disable_notification": not post.breaking,
+        }
+        if rendered.markup is not None:
+            kwargs["reply_markup"] = rendered.markup
+        if self._paid:
+            kwargs["allow_paid_broadcast"] = True
+        return kwargs
+
+
+class _Requests:
+    """The Bot API requests of one send: each but a prepaid first one waits for its pace slot."""
+
+    def __init__(self, bot: Bot, limiter: RateLimiter, *, prepaid: bool) -> None:
+        self._bot = bot
+        self._limiter = limiter
+        self._prepaid = prepaid
+
+    async def __call__(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if self._prepaid:
+            self._prepaid = False
+        else:
+            await self._limiter.acquire()
+        result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
+        if not isinstance(result, dict):
+            raise TypeError(f"unexpected Bot API result for {method}: {type(result).__name__}")
+        return result

@@ -1,0 +1,66 @@
+"""Flood limits: sliding windows per chat, per group and overall, answered with 429."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import telegram
+from telegram.error import RetryAfter
+
+from bot.sandbox.emulator import BotApiEmulator, TelegramLimits
+from bot.sandbox.limits import FloodControl
+from tests.sandbox.conftest import CHANNEL, READER
+
+
+def test_private_chat_allows_one_message_a_second() -> None:
+    flood = FloodControl(TelegramLimits())
+    assert flood.check(1, True, False, now=100.0) is None
+    assert flood.check(1, True, False, now=100.5) == 1
+    assert flood.check(2, True, False, now=100.5) is None  # another chat is independent
+    assert flood.check(1, True, False, now=101.01) is None
+
+
+def test_group_allows_twenty_a_minute_and_says_how_long_to_wait() -> None:
+    flood = FloodControl(TelegramLimits(global_per_second=1000))
+    for i in range(20):
+        assert flood.check(-5, False, False, now=float(i)) is None
+    assert flood.check(-5, False, False, now=30.0) == 30
+    assert flood.check(-5, False, False, now=60.5) is None
+
+
+def test_global_limit_and_paid_broadcasts() -> None:
+    flood = FloodControl(TelegramLimits(global_per_second=3, paid_per_second=5))
+    assert [flood.check(i, True, False, now=0.0) for i in range(4)] == [None, None, None, 1]
+    paid = [flood.check(100 + i, True, True, now=0.0) for i in range(6)]
+    assert paid == [None] * 5 + [1]
+
+
+def test_rejected_messages_do_not_use_up_the_window() -> None:
+    flood = FloodControl(TelegramLimits(global_per_second=1))
+    assert flood.check(1, True, False, now=0.0) is None
+    for _ in range(5):
+        assert flood.check(2, True, False, now=0.5) == 1
+    assert flood.check(2, True, False, now=1.0) is None
+
+
+async def test_bot_over_the_limit_gets_retry_after(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    emu.limits = TelegramLimits(retry_after=3)
+    await bot.send_message(READER, "first")
+    with pytest.raises(RetryAfter) as err:
+        await bot.send_message(READER, "second")
+    assert err.value.retry_after == dt.timedelta(seconds=3)
+    assert emu.rejected_429 == 1
+    assert [m.text for m in emu.messages(READER)] == ["first"]
+    for i in range(20):
+        await bot.send_message(CHANNEL, f"post {i}", allow_paid_broadcast=True)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(CHANNEL, "one too many for a channel")
+    emu.limits = None
+    await bot.send_message(CHANNEL, "unlimited again")
+
+
+def test_private_burst_allows_a_few_at_once_but_keeps_the_average() -> None:
+    flood = FloodControl(TelegramLimits(private_burst=3))
+    assert [flood.check(1, True, False, now=0.0) for _ in range(4)] == [None, None, None, 3]
+    assert flood.check(1, True, False, now=3.0) is None

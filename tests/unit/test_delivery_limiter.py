@@ -1,0 +1,110 @@
+"""The flood limits as Telegram counts them (bot.delivery.limiter), on a fake clock."""
+
+from __future__ import annotations
+
+import itertools
+
+from telegram.constants import FloodLimit
+
+from bot.delivery.limiter import RateLimiter, allowed_rate
+
+
+class Clock:
+    """A fake monotonic clock whose sleep just moves time forward."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.on_sleep: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.on_sleep.append(seconds)
+        self.now += seconds
+
+
+def test_free_rate_is_capped_at_telegrams_limit() -> None:
+    assert allowed_rate(100, paid_broadcast=False) == FloodLimit.MESSAGES_PER_SECOND
+
+
+def test_paid_broadcast_allows_up_to_the_paid_limit() -> None:
+    assert allowed_rate(5000, paid_broadcast=True) == FloodLimit.PAID_MESSAGES_PER_SECOND
+    assert allowed_rate(900, paid_broadcast=True) == 900
+
+
+def test_configured_rate_below_the_limit_is_kept() -> None:
+    assert allowed_rate(25, paid_broadcast=False) == 25
+
+
+def test_a_private_chat_waits_a_second_between_messages() -> None:
+    clock = Clock()
+    limiter = RateLimiter(30, clock)
+    assert limiter.chat_ready_in(7, "private") == 0
+    limiter.record_send(7, "private")
+    assert 1.0 <= limiter.chat_ready_in(7, "private") <= 1.1
+    assert limiter.chat_ready_in(8, "private") == 0  # other chats are not held back
+    clock.now += 1.1
+    assert limiter.chat_ready_in(7, "private") == 0
+
+
+def test_a_channel_takes_twenty_messages_a_minute() -> None:
+    clock = Clock()
+    limiter = RateLimiter(30, clock)
+    for _ in range(FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP):
+        assert limiter.chat_ready_in(-100, "channel") == 0
+        limiter.record_send(-100, "channel")
+        clock.now += 0.5
+    wait = limiter.chat_ready_in(-100, "channel")
+    assert 50 < wait <= 60.1
+    clock.now += wait
+    assert limiter.chat_ready_in(-100, "channel") == 0
+
+
+async def test_global_pace_spaces_sends_evenly_just_under_the_rate() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, clock, clock.sleep)
+    times = []
+    for _ in range(20):
+        await limiter.acquire()
+        times.append(clock.now)
+    gaps = {round(b - a, 9) for a, b in itertools.pairwise(times)}
+    assert len(gaps) == 1  # evenly spaced: no burst
+    (gap,) = gaps
+    assert 1 / 100 < gap < 1 / 95  # a little headroom under the rate, for arrival jitter
+
+
+async def test_a_429_pauses_every_sender() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1000, clock, clock.sleep)
+    await limiter.acquire()
+    limiter.pause(5)
+    assert limiter.paused_for == 5
+    start = clock.now
+    await limiter.acquire()
+    assert clock.now - start >= 5
+
+
+async def test_a_slot_booked_before_a_429_waits_for_the_pause() -> None:
+    clock = Clock()
+
+    async def sleep_then_429(seconds: float) -> None:
+        await clock.sleep(seconds)
+        if len(clock.on_sleep) == 1:
+            limiter.pause(3)  # the 429 arrives while this sender sleeps for its slot
+
+    limiter = RateLimiter(10, clock, sleep_then_429)
+    await limiter.acquire()  # slot now
+    start = clock.now
+    limiter.pause(0)  # nothing
+    await limiter.acquire()  # its slot is 0.1 s away; a pause of 3 s lands meanwhile
+    assert clock.now - start >= 3
+
+
+def test_memory_stays_flat_over_many_chats() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1000, clock)
+    for chat in range(100_000):
+        limiter.record_send(chat, "private")
+        clock.now += 0.001
+    assert limiter.tracked_chats < 10_000
