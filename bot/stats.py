@@ -538,7 +538,8 @@ def _clock(moment: datetime) -> str:
 
 def duration(seconds: float) -> str:
     """A short, language-neutral duration: 42 s, 3.5 min, 2.0 h."""
-    if seconds < 90:
+    seconds = round(seconds, 3)  # 89.9999 from one database and 90.0 from another read alike
+    if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 90 * 60:
         return f"{seconds / 60:.1f} min"

@@ -140,7 +140,8 @@ def test_the_json_form_is_stable() -> None:
 
 
 def test_durations_read_naturally() -> None:
-    assert [duration(s) for s in (5, 89, 300, 7200)] == ["5 s", "89 s", "5.0 min", "2.0 h"]
+    cases = (5, 89.99996, 90.0, 119, 300, 7200)
+    assert [duration(s) for s in cases] == ["5 s", "90 s", "90 s", "119 s", "5.0 min", "2.0 h"]
 
 
 def test_readers_csv_has_one_row_per_day() -> None:
