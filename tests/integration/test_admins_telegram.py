@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from bot.roles import Role, role_of
 from storage.db import create_engine, session_factory, upgrade, utcnow
-from storage.models import Chat, Feed, Role as RoleRow, Subscription
+from storage.models import Chat, Feed, Subscription
+from storage.models import Role as RoleRow
 from tests.feedgen import items, rss
 from tests.harness import RunningBot, running_bot
 from tests.integration.test_stats_figures import seed_history
