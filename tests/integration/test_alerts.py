@@ -31,9 +31,9 @@ async def feed_state(bot: RunningBot) -> Feed:
     return feed
 
 
-async def until(condition: Any, timeout: float = 15.0) -> None:
+async def until(condition: Any, seconds: float = 15.0) -> None:
     """Wait for an async condition over the database."""
-    for _ in range(int(timeout / 0.05)):
+    for _ in range(int(seconds / 0.05)):
         if await condition():
             return
         await asyncio.sleep(0.05)
