@@ -418,7 +418,7 @@ class _Style:
         return html.escape(str(value), quote=False) if self.html else str(value)
 
 
-MAX_FEED_LINES = 12
+MAX_LIST_LINES = 12
 
 
 def format_stats(stats: Stats, language: str | None, *, as_html: bool = True) -> str:
@@ -462,9 +462,12 @@ def _reader_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
 def _channel_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     targets = [c for c in stats.channels if c.is_target]
     lines = [style.bold(t("Channels: {count}", count=len(targets)))]
-    for channel in targets:
+    ordered = sorted(targets, key=lambda channel: channel.status == "active")  # problems first
+    for channel in ordered[:MAX_LIST_LINES]:
         state = t("posting") if channel.status == "active" else t("not posting")
         lines.append(f"{style.text(channel.label)}: {state}")
+    if len(ordered) > MAX_LIST_LINES:
+        lines.append(t("and {count} more", count=len(ordered) - MAX_LIST_LINES))
     return lines
 
 
@@ -475,10 +478,10 @@ def _feed_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
         style.bold(t("Feeds: {count}, failing {failing}", count=len(enabled), failing=len(failing)))
     ]
     ordered = failing + [f for f in enabled if not f.failing]
-    for feed in ordered[:MAX_FEED_LINES]:
+    for feed in ordered[:MAX_LIST_LINES]:
         lines.append(_feed_line(feed, style, t))
-    if len(ordered) > MAX_FEED_LINES:
-        lines.append(t("and {count} more", count=len(ordered) - MAX_FEED_LINES))
+    if len(ordered) > MAX_LIST_LINES:
+        lines.append(t("and {count} more", count=len(ordered) - MAX_LIST_LINES))
     return lines
 
 

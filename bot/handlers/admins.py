@@ -122,7 +122,7 @@ def _usage(language: str, usage: str) -> str:
 async def stats(update: Update, context: Context, services: Services, language: str) -> None:
     """/stats: the figures, then the readers chart as a photo."""
     figures = await collect_stats(services.sessions)
-    await _message(update).reply_text(format_stats(figures, language))
+    await _reply_long(update, format_stats(figures, language).split("\n"))
     labels = {key: translate(language, text) for key, text in CHART_LABELS.items()}
     png = await asyncio.to_thread(render_chart, figures.days, labels)
     await _message(update).reply_photo(
