@@ -7,15 +7,15 @@ import asyncio
 import logging
 import os
 import socket
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from storage.leader import LeaderLock
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
-from bot.delivery.transport import make_request
+from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.fetcher import Fetcher
 from bot.handlers import register_handlers
@@ -25,12 +25,16 @@ from config.settings import Settings, parse_chat_ref
 from storage.chats import ensure_channel
 from storage.db import create_engine, session_factory, upgrade
 from storage.feeds import list_feeds, set_feed_channels, upsert_feed
+from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+# Only one process may long-poll Telegram (two would steal each other's updates).
+UPDATES_LOCK = zlib.crc32(b"newsbot:telegram-updates")
 
 
 def worker_id() -> str:
@@ -88,7 +92,7 @@ def build_application(services: Services, token: str) -> AnyApplication:
         .base_url(f"{api}/bot{{token}}")
         .base_file_url(f"{api}/file/bot{{token}}")
         .request(make_request(services.settings))
-        .get_updates_request(make_request(services.settings, long_poll=True))
+        .get_updates_request(make_updates_request(services.settings))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .job_queue(None)
         .build()
@@ -112,9 +116,9 @@ class NewsBot:
             worker_id=worker_id(),
         )
         services.delivery = self.worker
-        self.scheduler = FeedScheduler(services, LeaderLock(services.engine, "newsbot-scheduler"))
+        self.scheduler = FeedScheduler(services, LeaderLock(services.engine))
         self._receive_updates = receive_updates
-        self._updates_leader = LeaderLock(services.engine, "newsbot-updates")
+        self._updates_leader = LeaderLock(services.engine, UPDATES_LOCK)
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
 

@@ -152,6 +152,9 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
+    # The demo's output is the transcript; routine INFO lines would bury it.
+    if settings.log_level in ("DEBUG", "INFO"):
+        configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     return await run_demo()
 
 

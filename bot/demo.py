@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from bot.app import NewsBot, open_services
 from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.feedserver import FeedServer, serve_sample
+from bot.sandbox.feedserver import FeedServer
+from bot.sandbox.sample import serve_sample
 from config.settings import Settings
 from storage.chats import ensure_channel
 from storage.feeds import add_feed_channel, upsert_feed

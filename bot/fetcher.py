@@ -21,6 +21,9 @@ from config.settings import PollingSettings
 
 log = logging.getLogger(__name__)
 
+# Only these are redirects; other 3xx (304 Not Modified above all) are answers.
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
 
 class FetchError(Exception):
     """The resource could not be fetched; the message says why, for the operator."""
@@ -42,6 +45,8 @@ class FetchResult:
     content_type: str | None
     etag: str | None
     last_modified: str | None
+    declared_size: int | None = None  # Content-Length, when the server sent one
+    truncated: bool = False  # only the first bytes were read (``peek``)
 
     @property
     def not_modified(self) -> bool:
@@ -80,6 +85,7 @@ class Fetcher:
         trusted_origin: str | None = None,
         max_bytes: int | None = None,
         accept: str | None = None,
+        peek: bool = False,
     ) -> FetchResult:
         """GET ``url``; when ``trusted_origin`` is given, every hop must pass the address policy.
 
@@ -87,6 +93,9 @@ class Fetcher:
         origin is always allowed, other hosts must resolve to public addresses.
         Feeds themselves are fetched with ``trusted_origin=None`` (the
         settings name them, so they are trusted).
+
+        With ``peek``, a body longer than ``max_bytes`` is cut there instead of
+        refused: enough to read an image's header without downloading it.
         """
         headers: dict[str, str] = {}
         if etag:
@@ -100,25 +109,32 @@ class Fetcher:
         for _hop in range(self._settings.max_redirects + 1):
             if trusted_origin is not None:
                 await self.check_address(current, trusted_origin)
-            result = await self._get_once(current, headers, limit)
+            result = await self._get_once(current, headers, limit, peek)
             if isinstance(result, FetchResult):
                 return result
             current = result
         raise FetchError(f"more than {self._settings.max_redirects} redirects")
 
-    async def _get_once(self, url: str, headers: dict[str, str], limit: int) -> FetchResult | str:
+    async def _get_once(
+        self, url: str, headers: dict[str, str], limit: int, peek: bool
+    ) -> FetchResult | str:
         """The response, or the URL a redirect points to."""
         scheme = urlsplit(url).scheme
         if scheme not in ("http", "https"):
             raise Refused(f"only http and https URLs are fetched, not {scheme or 'this'}: {url}")
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
-                if response.is_redirect:
+                if response.status_code in REDIRECTS:
                     location = response.headers.get("location")
                     if not location:
                         raise FetchError(f"redirect without a Location from {url}")
                     return urljoin(url, location)
-                body = await _read_capped(response, limit)
+                declared = _content_length(response)
+                if peek:
+                    body = await _read_head(response, limit)
+                    truncated = len(body) >= limit and declared != len(body)
+                else:
+                    body, truncated = await _read_capped(response, limit, declared), False
                 return FetchResult(
                     url=str(response.url),
                     status=response.status_code,
@@ -126,6 +142,8 @@ class Fetcher:
                     content_type=response.headers.get("content-type"),
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
+                    declared_size=declared,
+                    truncated=truncated,
                 )
         except httpx.TimeoutException as exc:
             raise FetchError(f"timed out fetching {url} ({type(exc).__name__})") from None
@@ -144,10 +162,14 @@ class Fetcher:
                 raise Refused(f"{host} resolves to non-public address {address}")
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> bytes:
-    declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"{response.url} is {int(declared)} bytes, over the {limit}-byte cap")
+def _content_length(response: httpx.Response) -> int | None:
+    declared = response.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
+
+
+async def _read_capped(response: httpx.Response, limit: int, declared: int | None) -> bytes:
+    if declared is not None and declared > limit:
+        raise TooLarge(f"{response.url} is {declared} bytes, over the {limit}-byte cap")
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
@@ -156,6 +178,18 @@ async def _read_capped(response: httpx.Response, limit: int) -> bytes:
             raise TooLarge(f"{response.url} is over the {limit}-byte cap")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _read_head(response: httpx.Response, limit: int) -> bytes:
+    """The first ``limit`` bytes; the rest is never downloaded."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]
 
 
 async def _resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

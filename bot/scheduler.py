@@ -7,18 +7,20 @@ import logging
 from collections.abc import Callable, Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from storage.leader import LeaderLock
 
 from bot.feeds.refresh import RefreshResult, refresh_feed
 from bot.services import Services
 from storage.db import utcnow
 from storage.feeds import due_feeds, list_feeds
+from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 
 # A few feeds at once: enough to hide network latency, few enough that a
 # burst of slow feeds cannot starve delivery of the event loop.
 PARALLEL_REFRESHES = 4
+# How long a stop waits for a feed refresh in progress (a slow feed times out sooner).
+SHUTDOWN_GRACE = 30.0
 
 
 async def refresh_many(services: Services, feed_ids: Sequence[int]) -> list[RefreshResult]:
@@ -72,6 +74,8 @@ class FeedScheduler:
         self._after_tick = after_tick
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._leading = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -87,11 +91,15 @@ class FeedScheduler:
         self._scheduler.start()
 
     async def tick(self) -> None:
-        if not await self._lead():
-            return
-        results = await poll_due(self._services)
-        if self._after_tick is not None:
-            self._after_tick(results)
+        self._idle.clear()
+        try:
+            if not await self._lead():
+                return
+            results = await poll_due(self._services)
+            if self._after_tick is not None:
+                self._after_tick(results)
+        finally:
+            self._idle.set()
 
     async def _lead(self) -> bool:
         leading = await self._leader.try_acquire()
@@ -101,6 +109,12 @@ class FeedScheduler:
         return leading
 
     async def shutdown(self) -> None:
+        """Start no new tick, let a running one finish (its results are one transaction)."""
         if self._scheduler.running:
+            self._scheduler.pause()
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout=SHUTDOWN_GRACE)
+            except TimeoutError:
+                log.warning("feed refresh still running at shutdown; it is abandoned")
             self._scheduler.shutdown(wait=False)
         await self._leader.release()

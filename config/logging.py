@@ -43,5 +43,11 @@ def configure_logging(level: str, token: str | None = None) -> None:
     root.setLevel(level)
     # httpx and httpcore log every request URL at INFO/DEBUG, and Bot API
     # URLs contain the token; their records are not useful to an operator.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler.executors",
+        "aiohttp.access",
+        "alembic.runtime.plugins",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -148,8 +148,9 @@ async def enqueue_post(session: AsyncSession, post: Post) -> int:
         .from_select(columns, rows)
         .on_conflict_do_nothing(index_elements=["post_id", "chat_id"])
     )
+    # The caller's transaction commits: a refresh stores its articles, posts and
+    # deliveries together or not at all.
     result = await session.execute(statement)
-    await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -331,8 +332,9 @@ async def skip_chat_rows(session: AsyncSession, chat_id: int, reason: str) -> in
         .values(status=SKIPPED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
+    # The caller's transaction commits: a refresh stores its articles, posts and
+    # deliveries together or not at all.
     result = await session.execute(statement)
-    await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -9,6 +9,10 @@ from xml.sax.saxutils import escape
 
 BASE_TIME = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
+# Article links point at a closed loopback port unless a test serves pages:
+# page fetches fail at once, and nothing ever leaves the machine.
+OFFLINE_SITE = "http://127.0.0.1:9"
+
 
 @dataclass(frozen=True)
 class Item:
@@ -27,9 +31,7 @@ def items(prefix: str, count: int, start: int = 0) -> list[Item]:
     ]
 
 
-def rss(
-    entries: list[Item], *, title: str = "Test News", site: str = "https://news.example.kz"
-) -> bytes:
+def rss(entries: list[Item], *, title: str = "Test News", site: str = OFFLINE_SITE) -> bytes:
     """An RSS 2.0 feed listing ``entries`` newest first, as feeds do."""
     ordered = sorted(entries, key=lambda item: item.minutes, reverse=True)
     body = "".join(_item(item, site) for item in ordered)

@@ -49,6 +49,14 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-•*·▪►▸●◦–—]|\d{1,2}[.)])\s*$")
 _SENTENCE_END = re.compile(r"[.!?…:;][»”\"')\]]*\s*$")
 _WORDS = re.compile(r"\w+")
+# "ALMATY, Nov 26 (Reuters) - ", "АСТАНА. KAZINFORM – ", "WASHINGTON (AP) — ": a dateline
+# glued to the first sentence.
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_DATELINE = re.compile(
+    rf"^(?P<place>(?:[{_UPPER}][{_UPPER}'’.\-]+[ ,./]*){{1,5}})"
+    r"(?:[A-Z][a-z]{2,8}\.? \d{1,2}\s*)?(?:\([^)]{1,40}\)\s*)?[–—-]\s+(?=\S)"
+)
+MAX_CREDIT_CHARS = 200  # a longer "Photo: ..." line is a caption, not a credit
 SHORT_LINE_WORDS = 15  # a line this short without sentence punctuation is a heading or kicker
 BYLINE_WORDS = 12
 
@@ -58,7 +66,7 @@ def credit_of(line: str) -> str | None:
     if not _CREDIT.match(line):
         return None
     text = _TRAILING_STAMP.sub("", line.strip()).strip(" |·—–-")
-    return text or None
+    return text if text and len(text) <= MAX_CREDIT_CHARS else None
 
 
 def is_chrome(line: str, titles: tuple[str, ...] = ()) -> bool:
@@ -97,6 +105,14 @@ def strip_title_prefix(line: str, titles: tuple[str, ...]) -> str:
             if rest:
                 return rest
     return line
+
+
+def strip_dateline(line: str) -> str:
+    """``line`` without a wire-style dateline ("ALMATY (Reuters) - ") at its start."""
+    match = _DATELINE.match(line)
+    if not match or sum(ch.isalpha() for ch in match.group("place")) < 4:
+        return line
+    return line[match.end() :]
 
 
 def _drop_words(line: str, count: int) -> str:

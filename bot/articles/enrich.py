@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 PAGE_MAX_BYTES = 3 * 1024 * 1024
 TEASER_CHARS = 300  # a feed body shorter than this is a teaser: read the page
 VERDICT_CACHE_SIZE = 1024
+SMALL_PHOTO_WIDTH = 400  # px: a feed thumbnail this narrow loses to the page's og:image
 FAILURE_TTL = 3600.0  # s: a photo that could not be fetched is tried again after this
+# Enough of a photo to read its format and size, even behind a large EXIF block.
+PHOTO_PEEK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,17 @@ class _Verdict:
     reason: str
     checked_at: float
     transient: bool = False
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The photo picked from some candidates, or why none was."""
+
+    url: str | None = None
+    reason: str | None = None  # why this one
+    note: str | None = None  # why the others were refused
+    width: int | None = None
 
 
 _verdicts: weakref.WeakKeyDictionary[Fetcher, OrderedDict[str, _Verdict]] = (
@@ -129,23 +143,21 @@ async def _enrich(
     base = from_feed(entry, sentences)
     page: Page | None = None
     can_fetch = fetch_pages and entry.url is not None
-    if can_fetch and is_teaser(entry, base.summary, sentences):
+    page_read = can_fetch and is_teaser(entry, base.summary, sentences)
+    if page_read:  # once per entry, even when it fails
         page = await _read_page(entry, fetcher, feed_url)
     summary, credit, title = base.summary, base.credit, base.title
     if page is not None:
         summary, credit, title = _from_page(page, entry, base, sentences)
     if not check_photos:
         return Enriched(summary, base.image_url, base.image_source, credit, title, base.language)
-    image, source, note = await _first_good_photo(entry.images, fetcher, feed_url)
-    if image is None and can_fetch:
-        if page is None:
-            page = await _read_page(entry, fetcher, feed_url)
-        if page is not None and page.meta.image:
-            candidate = ImageCandidate(page.meta.image, page.meta.image_source or "og:image")
-            image, source, page_note = await _first_good_photo((candidate,), fetcher, feed_url)
-            note = note or page_note
+    choice = await _first_good_photo(entry.images, fetcher, feed_url)
+    if choice.url is None and can_fetch and not page_read:
+        page = await _read_page(entry, fetcher, feed_url)
+    choice = await _maybe_page_photo(choice, page, fetcher, feed_url)
     language = entry.language or (page.meta.language if page else None)
-    return Enriched(summary, image, source, credit, title, language, None if image else note)
+    note = None if choice.url else choice.note
+    return Enriched(summary, choice.url, choice.reason, credit, title, language, note)
 
 
 def is_teaser(entry: Entry, summary: str, sentences: int) -> bool:
@@ -202,10 +214,28 @@ async def _read_page(entry: Entry, fetcher: Fetcher, feed_url: str) -> Page | No
     return await asyncio.to_thread(extract_page, result.body, result.url, result.content_type)
 
 
+async def _maybe_page_photo(
+    choice: _Choice, page: Page | None, fetcher: Fetcher, feed_url: str
+) -> _Choice:
+    """The page's og:image when the feed gave no photo, or only a small one."""
+    if page is None or not page.meta.image or page.meta.image == choice.url:
+        return choice
+    small = choice.width is not None and choice.width < SMALL_PHOTO_WIDTH
+    if choice.url is not None and not small:
+        return choice
+    candidate = ImageCandidate(page.meta.image, page.meta.image_source or "og:image")
+    found = await _first_good_photo((candidate,), fetcher, feed_url)
+    if found.url is None:
+        return choice if choice.url else _Choice(note=f"{choice.note}; {found.note}")
+    if choice.url is not None and (found.width or 0) <= (choice.width or 0):
+        return choice
+    return found
+
+
 async def _first_good_photo(
     candidates: tuple[ImageCandidate, ...], fetcher: Fetcher, feed_url: str
-) -> tuple[str | None, str | None, str | None]:
-    """The first candidate that passes its check: (url, why chosen, why others failed)."""
+) -> _Choice:
+    """The first candidate that passes its check, best first."""
     notes: list[str] = []
     for candidate in candidates:
         if is_junk_image(candidate.url, candidate.width, candidate.height):
@@ -213,9 +243,10 @@ async def _first_good_photo(
             continue
         verdict = await check_photo(candidate.url, fetcher, feed_url=feed_url)
         if verdict.ok:
-            return candidate.url, f"{_describe(candidate)}; {verdict.reason}", None
+            reason = f"{_describe(candidate)}; {verdict.reason}"
+            return _Choice(candidate.url, reason, None, verdict.width)
         notes.append(f"{candidate.source}: {verdict.reason}")
-    return None, None, "; ".join(notes) or "the entry names no photo"
+    return _Choice(note="; ".join(notes) or "the entry names no photo")
 
 
 async def check_photo(url: str, fetcher: Fetcher, *, feed_url: str) -> _Verdict:
@@ -237,8 +268,9 @@ async def check_photo(url: str, fetcher: Fetcher, *, feed_url: str) -> _Verdict:
 
 async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verdict:
     try:
+        # The header tells format and size; the photo itself is Telegram's to download.
         result = await fetcher.get(
-            url, trusted_origin=feed_url, max_bytes=URL_PHOTO_LIMIT, accept="image/*"
+            url, trusted_origin=feed_url, max_bytes=PHOTO_PEEK_BYTES, accept="image/*", peek=True
         )
     except FetchError as exc:
         # Too large or refused is final; a timeout or a network error may pass later.
@@ -247,17 +279,25 @@ async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verd
     if result.status != 200:
         return _Verdict(False, f"HTTP {result.status}", now, transient=result.status >= 500)
     kind = (result.content_type or "").split(";")[0].strip().lower()
-    if kind and not kind.startswith("image/") and kind != "application/octet-stream":
-        return _Verdict(False, f"not an image ({kind})", now)
     try:
         info = inspect_photo(result.body)
     except ImageRejected as exc:
+        if kind and not kind.startswith("image/"):
+            return _Verdict(False, f"not an image ({kind})", now)
         return _Verdict(False, str(exc), now)
-    return _Verdict(True, _size_note(info, len(result.body)), now)
+    size = result.declared_size if result.truncated else len(result.body)
+    if size is not None and size > URL_PHOTO_LIMIT:
+        return _Verdict(False, f"{size // 1024} KB is over Telegram's limit for a photo URL", now)
+    note = _size_note(info, size)
+    if not kind.startswith("image/"):
+        # Telegram may refuse the URL for its type; the delivery's upload fallback will not.
+        note += f", served as {kind or 'no type'}"
+    return _Verdict(True, note, now, width=info.width)
 
 
-def _size_note(info: PhotoInfo, size: int) -> str:
-    return f"{info.format} {info.width}x{info.height}, {size // 1024} KB"
+def _size_note(info: PhotoInfo, size: int | None) -> str:
+    weight = f"{size // 1024} KB" if size is not None else "size not declared"
+    return f"{info.format} {info.width}x{info.height}, {weight}"
 
 
 def _describe(candidate: ImageCandidate) -> str:

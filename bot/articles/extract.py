@@ -13,14 +13,20 @@ import codecs
 import logging
 import re
 from dataclasses import dataclass
+from types import ModuleType
 
 import charset_normalizer
 import lxml.etree
 import lxml.html
-import trafilatura
 
 from bot.articles.chrome import credit_of
-from bot.articles.markup import PageMeta, element_text, page_meta
+from bot.articles.markup import PageMeta, element_text, page_meta, scrub
+
+_trafilatura: ModuleType | None
+try:
+    import trafilatura as _trafilatura
+except ImportError:  # trafilatura needs lxml_html_clean, which some lxml installs lack
+    _trafilatura = None
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +99,8 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Page
         return Page("", PageMeta(), ())
     meta = page_meta(root, url)
     named = (meta.title, _first_text(root, "h1"), _first_text(root, "title"))
-    headlines = tuple(dict.fromkeys(h for h in named if h))
-    text = _main_text(markup, url) or _paragraphs(root)
+    headlines = tuple(dict.fromkeys(scrub(h) for h in named if h))
+    text = scrub(_main_text(markup, url) or _paragraphs(root))
     return Page(text, meta, headlines, _page_credit(root))
 
 
@@ -108,8 +114,11 @@ def _tree(markup: str) -> lxml.html.HtmlElement | None:
 
 
 def _main_text(markup: str, url: str) -> str:
+    if _trafilatura is None:
+        log.warning("trafilatura cannot be imported; using the page's paragraphs url=%s", url)
+        return ""
     try:
-        text = trafilatura.extract(
+        text = _trafilatura.extract(
             markup,
             url=url,
             include_comments=False,

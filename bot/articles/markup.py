@@ -22,6 +22,7 @@ _BLOCK_TAGS = (
 )
 _BLOCKS = frozenset(_BLOCK_TAGS.split())
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "form")
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _LAZY_ATTRIBUTES = (
     "data-src",
@@ -34,6 +35,7 @@ _LAZY_ATTRIBUTES = (
     "src",
 )
 _SRCSET_ATTRIBUTES = ("data-srcset", "data-lazy-srcset", "srcset")
+MAX_URL_LENGTH = 2048  # longer is no real link, and does not fit the articles table
 _INT = re.compile(r"^\s*(\d{1,5})\s*(?:px)?\s*$")
 _SRCSET_ITEM = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,|$)")
 _PLACEHOLDER = re.compile(r"(?:^data:|blank\.gif|spacer\.gif|placeholder|lazy[-_.]?load)", re.I)
@@ -82,9 +84,15 @@ def element_text(root: lxml.html.HtmlElement) -> str:
     return tidy_lines("".join(parts))
 
 
+def scrub(text: str) -> str:
+    """``text`` without NULs, control characters and lone surrogates, which no database stores."""
+    return _UNSTORABLE.sub("", text)
+
+
 def tidy_lines(text: str) -> str:
     """Whitespace collapsed inside lines, empty lines squeezed to one paragraph break."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n")]
+    text = scrub(text).replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
@@ -159,7 +167,9 @@ def absolute_url(url: str, base: str | None) -> str | None:
         scheme = urlsplit(joined).scheme.lower()
     except ValueError:
         return None
-    return joined if scheme in ("http", "https") else None
+    if scheme not in ("http", "https") or len(joined) > MAX_URL_LENGTH:
+        return None
+    return joined
 
 
 def _int(value: str | None) -> int | None:

@@ -14,7 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.articles.chrome import credit_of, is_chrome, is_heading, strip_title_prefix
+from bot.articles.chrome import (
+    credit_of,
+    is_chrome,
+    is_heading,
+    strip_dateline,
+    strip_title_prefix,
+)
 
 MAX_SUMMARY_CHARS = 700  # a few sentences, not the article
 ELLIPSIS = "…"
@@ -83,6 +89,8 @@ def body_lines(text: str, titles: tuple[str, ...] = ()) -> tuple[list[str], str 
         if is_heading(line):
             headings.append(line)
             continue
+        if not body:
+            line = strip_dateline(line)
         body.append(_GLUED_COMMA.sub(", ", line))
     # A teaser can be one unpunctuated line; better that than nothing.
     return (body or headings[-1:]), credit

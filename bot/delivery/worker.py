@@ -280,7 +280,7 @@ class DeliveryWorker:
             self._record(self._outcome(row, queue.FAILED, error="post not found"))
             self.stats.failed += 1
             return
-        target: int | str | None = row.telegram_id if row.telegram_id is not None else row.username
+        target = telegram_target(row.telegram_id, row.username)
         if target is None:
             self._record(self._outcome(row, queue.FAILED, error="chat has no id or username"))
             self.stats.failed += 1
@@ -438,3 +438,10 @@ class DeliveryWorker:
             if oldest in post_ids:
                 break
             del self._posts[oldest]
+
+
+def telegram_target(telegram_id: int | None, username: str | None) -> int | str | None:
+    """How Telegram names a chat: its numeric id, else ``@username`` (named in settings)."""
+    if telegram_id is not None:
+        return telegram_id
+    return f"@{username.lstrip('@')}" if username else None

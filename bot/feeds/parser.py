@@ -26,7 +26,13 @@ import charset_normalizer
 import feedparser
 import lxml.etree
 
-from bot.articles.markup import absolute_url, html_images, html_to_text, parse_fragment
+from bot.articles.markup import (
+    absolute_url,
+    html_images,
+    html_to_text,
+    parse_fragment,
+    scrub,
+)
 
 
 @dataclass(frozen=True)
@@ -215,14 +221,14 @@ def _plain_title(detail: Any, value: str | None) -> str:
     if _ENTITY_LEFT.search(text):
         # Publishers often escape titles twice; "&quot;" is never what they meant.
         text = html.unescape(text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", scrub(text)).strip()
 
 
 def _plain_body(detail: Any, value: str) -> str:
     kind = (detail or {}).get("type", "text/html") if detail is not None else "text/html"
     if "html" in kind:
         return html_to_text(value)
-    return value.strip()
+    return scrub(value).strip()
 
 
 def _author(raw: Any) -> str | None:
@@ -558,7 +564,7 @@ def _json_entry(item: dict[str, Any], feed_language: str | None, feed_url: str) 
         images=_rank_images(found),
         author=_json_author(item),
         categories=tuple(
-            dict.fromkeys(str(t).strip() for t in item.get("tags") or [] if str(t).strip())
+            dict.fromkeys(tag for t in item.get("tags") or [] if (tag := scrub(str(t)).strip()))
         ),
         published_at=published or updated,
         updated_at=updated,
@@ -569,7 +575,9 @@ def _json_entry(item: dict[str, Any], feed_language: str | None, feed_url: str) 
 
 def _json_author(item: dict[str, Any]) -> str | None:
     authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-    names = [str(a.get("name")).strip() for a in authors if isinstance(a, dict) and a.get("name")]
+    names = [
+        scrub(str(a["name"])).strip() for a in authors if isinstance(a, dict) and a.get("name")
+    ]
     return ", ".join(names)[:200] or None
 
 
@@ -586,6 +594,7 @@ def _iso_time(value: Any) -> datetime | None:
 
 
 def _str(value: Any) -> str | None:
+    """A JSON value as clean text (JSON may carry NULs and lone surrogates)."""
     if value is None:
         return None
-    return value if isinstance(value, str) else str(value)
+    return scrub(value if isinstance(value, str) else str(value))

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.sandbox.emulator import BotApiEmulator
 from sqlalchemy import func, select
 
+from bot.sandbox.emulator import BotApiEmulator
 from storage import db
 from storage.models import Delivery
 from tests.integration.test_delivery_support import POSTGRES_URL_VAR, World, fresh_database

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from bot.sandbox.emulator import BotApiEmulator
 from sqlalchemy import func, select
 
+from bot.sandbox.emulator import BotApiEmulator
 from storage import db
 from storage.deliveries import post_progress, sent_messages
 from storage.models import Chat, ChatEvent, Delivery, Post

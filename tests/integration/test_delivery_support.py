@@ -13,13 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from bot.sandbox.emulator import BotApiEmulator
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.delivery.transport import make_request
 from bot.delivery.worker import DeliveryWorker
 from bot.fetcher import Fetcher
+from bot.sandbox.emulator import BotApiEmulator
 from config.settings import DeliverySettings, PollingSettings, Settings
 from storage import db
 from storage.deliveries import enqueue_post
@@ -172,7 +172,7 @@ class World:
             return post
 
     async def enqueue(self, post: Post) -> int:
-        async with self.sessions() as session:
+        async with self.sessions.begin() as session:
             return await enqueue_post(session, post)
 
     def copies(self, telegram_id: int) -> list[str]:

@@ -56,11 +56,14 @@ async def _serve(site: Site, request: web.Request) -> web.StreamResponse:
         "/img/upr.jpg": jpeg(1200, 675),
         "/img/most.jpg": jpeg(1280, 720),
         "/img/ok.jpg": jpeg(800, 450),
+        "/img/thumb-240.jpg": jpeg(240, 135),
         "/img/tiny.gif": gif_pixel(),
         "/img/banner.jpg": jpeg(1600, 120),
     }
     if path in photos:
         return web.Response(body=photos[path], content_type="image/jpeg")
+    if path == "/img/s3.jpg":
+        return web.Response(body=jpeg(900, 600), content_type="binary/octet-stream")
     if path == "/img/page.jpg":
         return web.Response(text="<html>soft 404</html>", content_type="text/html")
     if path == "/img/huge.jpg":
@@ -239,3 +242,36 @@ async def test_the_feeds_own_origin_is_trusted_even_on_loopback(site: Site) -> N
     finally:
         await strict.aclose()
     assert result.image_url == site.url("/img/upr.jpg?size=large&imageuri=1")
+
+
+async def test_a_small_feed_thumbnail_loses_to_the_pages_larger_og_image(
+    site: Site, fetcher: Fetcher
+) -> None:
+    feed_url, entries = teaser_entries(site)  # a teaser: the page is read anyway
+    small = ImageCandidate(site.url("/img/thumb-240.jpg"), "media:thumbnail", 240, 135)
+    result = await enrich_entry(
+        replace(entries[0], images=(small,)), fetcher, feed_url=feed_url, sentences=1
+    )
+    assert result.image_url == site.url("/img/upr.jpg?size=large&imageuri=1")
+
+
+async def test_a_large_feed_photo_is_kept_over_og_image(site: Site, fetcher: Fetcher) -> None:
+    feed_url, entries = teaser_entries(site)
+    large = ImageCandidate(site.url("/img/most.jpg"), "media:content", 1280, 720)
+    result = await enrich_entry(
+        replace(entries[0], images=(large,)), fetcher, feed_url=feed_url, sentences=1
+    )
+    assert result.image_url == site.url("/img/most.jpg")
+    assert result.image_source is not None
+    assert result.image_source.startswith("media:content (1280x720); JPEG 1280x720")
+
+
+async def test_a_photo_served_with_a_generic_type_is_still_a_photo(
+    site: Site, fetcher: Fetcher
+) -> None:
+    feed_url, entries = teaser_entries(site)
+    entry = replace(entries[0], images=(ImageCandidate(site.url("/img/s3.jpg"), "enclosure"),))
+    result = await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1, fetch_pages=False)
+    assert result.image_url == site.url("/img/s3.jpg")
+    assert result.image_source is not None
+    assert result.image_source.endswith("served as binary/octet-stream")

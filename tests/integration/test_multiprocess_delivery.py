@@ -12,9 +12,9 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
-from bot.sandbox.emulator import BotApiEmulator
 from sqlalchemy import text
 
+from bot.sandbox.emulator import BotApiEmulator
 from storage import db
 from storage.leader import SCHEDULER_LOCK, LeaderLock
 from tests.integration.test_crash_delivery import final_report, start_worker

@@ -270,3 +270,29 @@ def test_junk_images_are_recognised(url: str, width: int | None, height: int | N
 )
 def test_real_photos_are_not_junk(url: str) -> None:
     assert not is_junk_image(url, 1200, 675)
+
+
+def test_an_absurdly_long_link_is_no_link() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+        b"<title>Long</title><link>https://e.com/" + b"a" * 3000 + b"</link></item></channel></rss>"
+    )
+    entry = parse_feed(body, FEED_URL).entries[0]
+    assert entry.url is None and len(entry.key) <= 512
+
+
+def test_json_feed_nuls_and_lone_surrogates_are_scrubbed() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", '
+        b'"title": "A\\u0000B\\ud800C", "content_text": "x\\u0000y. Done.", '
+        b'"tags": ["t\\u0000"], "authors": [{"name": "N\\udfff"}]}]}'
+    )
+    entry = parse_feed(body, FEED_URL).entries[0]
+    assert (entry.title, entry.text, entry.categories, entry.author) == (
+        "ABC",
+        "xy. Done.",
+        ("t",),
+        "N",
+    )
+    for value in (entry.title, entry.text, entry.summary):
+        value.encode("utf-8")  # storable

@@ -161,3 +161,17 @@ def test_a_teaser_without_punctuation_is_used_when_it_is_all_there_is() -> None:
 
 def test_empty_text_gives_an_empty_summary() -> None:
     assert summarize("").text == "" and summarize("   \n\n").credit is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ALMATY, Nov 26 (Reuters) - The central bank held rates.", "The central bank held rates."),
+        ("АСТАНА. KAZINFORM – Президент подписал закон.", "Президент подписал закон."),
+        ("WASHINGTON (AP) — The Senate voted.", "The Senate voted."),
+        ("NATO allies agreed - at last - to act.", "NATO allies agreed - at last - to act."),
+        ("US - China talks resumed.", "US - China talks resumed."),
+    ],
+)
+def test_a_wire_dateline_before_the_first_sentence_is_dropped(text: str, expected: str) -> None:
+    assert summarize(text).text == expected
