@@ -52,9 +52,9 @@ def feed_is_failing(feed: Feed, now: datetime, after_seconds: int) -> bool:
     return now - feed.failing_since >= timedelta(seconds=after_seconds)
 
 
-def channel_is_failing(chat: Chat, permanent_failures: int) -> bool:
+def channel_is_failing(chat: Chat, last_failure: str | None) -> bool:
     """A target channel that removed the bot, or whose latest posts failed for good."""
-    return chat.is_target and (chat.status != "active" or permanent_failures > 0)
+    return chat.is_target and (chat.status != "active" or last_failure is not None)
 
 
 def feed_label(feed: Feed) -> str:
@@ -83,12 +83,13 @@ async def find_problems(services: Services, now: datetime) -> tuple[dict[str, Pr
         for chat in await queries.channel_chats(session):
             if chat.is_target:
                 watched.add(f"channel:{chat.id}")
-            if channel_is_failing(chat, failures.get(chat.id, 0)):
+            failure = failures.get(chat.id)
+            if channel_is_failing(chat, failure):
                 problems[f"channel:{chat.id}"] = Problem(
                     f"channel:{chat.id}",
                     channel_label(chat),
                     chat.left_at or now,
-                    chat.last_error or chat.status,
+                    chat.last_error or failure or chat.status,
                 )
     return problems, watched
 

@@ -193,11 +193,11 @@ async def last_breaking_reach(session: AsyncSession) -> PostReach | None:
     return found[0] if found else None
 
 
-async def failing_channels(session: AsyncSession, since: datetime | None = None) -> dict[int, int]:
+async def failing_channels(session: AsyncSession, since: datetime | None = None) -> dict[int, str]:
     """Target channels whose latest deliveries failed for good (queued after the last one
     that got through, and since ``since`` if given): the channel stopped accepting posts.
 
-    Maps our chat id to how many such failures there are.
+    Maps our chat id to one of those failures' error (the greatest, for a stable answer).
     """
     last_sent = (
         select(Delivery.chat_id, func.max(Delivery.sent_at).label("last_sent"))
@@ -205,7 +205,7 @@ async def failing_channels(session: AsyncSession, since: datetime | None = None)
         .subquery()
     )
     query = (
-        select(Delivery.chat_id, func.count())
+        select(Delivery.chat_id, func.max(func.coalesce(Delivery.last_error, "failed")))
         .join(Chat, Chat.id == Delivery.chat_id)
         .outerjoin(last_sent, last_sent.c.chat_id == Delivery.chat_id)
         .where(
@@ -218,4 +218,4 @@ async def failing_channels(session: AsyncSession, since: datetime | None = None)
     )
     if since is not None:
         query = query.where(Delivery.created_at >= since)
-    return {chat_id: int(n) for chat_id, n in (await session.execute(query)).all()}
+    return {chat_id: str(error) for chat_id, error in (await session.execute(query)).all()}
