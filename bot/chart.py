@@ -32,8 +32,19 @@ def render_chart(points: Sequence[DayPoint], labels: dict[str, str] | None = Non
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     days = [p.day for p in points]
-    top.plot(days, [p.active for p in points], color=ACTIVE, linewidth=2.5, label=text["active"])
-    top.plot(days, [p.blocked for p in points], color=BLOCKED, linewidth=2, label=text["blocked"])
+    # Each point is a day's end: steps, not slopes, so a day reads as one level.
+    steps = {"drawstyle": "steps-mid"}
+    top.plot(
+        days, [p.active for p in points], color=ACTIVE, linewidth=2.5, label=text["active"], **steps
+    )
+    top.plot(
+        days,
+        [p.blocked for p in points],
+        color=BLOCKED,
+        linewidth=2,
+        label=text["blocked"],
+        **steps,
+    )
     top.set_title(text["title"], fontsize=15)
     top.legend(loc="upper left", fontsize=11)
     top.set_ylim(bottom=0)
