@@ -7,12 +7,14 @@ import asyncio
 import html
 import io
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import wraps
 from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.constants import MessageLimit
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import management
@@ -336,13 +338,52 @@ async def import_feeds(update: Update, context: Context, services: Services, lan
         return
     progress = await _message(update).reply_text(translate(language, "Checking the feeds…"))
     data = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
+    counter = ProgressMessage(progress, language)
     try:
-        report = await management.import_opml(services, data)
+        report = await management.import_opml(services, data, counter.update)
     except OpmlError as exc:
         text = translate(language, "I cannot read that file: {error}", error=html.escape(str(exc)))
+        await counter.settle()
         await progress.edit_text(text)
         return
+    await counter.settle()
     await progress.edit_text(_import_summary(report, language))
+
+
+class ProgressMessage:
+    """Shows "checked 5 of 40" on a message while a long import runs, at most every few
+    seconds (edits count against Telegram's limits), and never after the final answer."""
+
+    EVERY = 3.0
+
+    def __init__(self, message: Message, language: str) -> None:
+        self._message = message
+        self._language = language
+        self._last = time.monotonic()
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def update(self, done: int, total: int, _url: str) -> None:
+        now = time.monotonic()
+        if done >= total or now - self._last < self.EVERY or self._pending:
+            return
+        self._last = now
+        text = translate(
+            self._language, "Checking the feeds… {done} of {total}", done=done, total=total
+        )
+        task = asyncio.get_running_loop().create_task(self._edit(text))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _edit(self, text: str) -> None:
+        try:
+            await self._message.edit_text(text)
+        except TelegramError as exc:  # progress is a courtesy: the final answer matters
+            log.info("import progress not shown error=%s", exc)
+
+    async def settle(self) -> None:
+        """Wait for a progress edit in flight, so it cannot land after the final answer."""
+        if self._pending:
+            await asyncio.gather(*self._pending)
 
 
 def _import_summary(report: management.ImportReport, language: str) -> str:

@@ -154,3 +154,23 @@ async def test_cli_manages_editors(tmp_path: Path) -> None:
     assert removed.returncode == 0 and removed.stdout.strip() == "777 is no longer an editor."
     gone = await newsbot(tmp_path, db_url, "editors", "remove", "777")
     assert gone.returncode == 1 and gone.stderr.splitlines()[-1] == "777 is not an editor."
+
+
+async def test_a_long_import_shows_its_progress_then_the_report(
+    emulator: Any, feed_server: Any, db_url: str
+) -> None:
+    emulator.add_user(ADMIN, "Admin", "en")
+    for name in ("a", "b", "slow", "slower"):
+        feed_server.put(f"/{name}.xml", rss(items(name, 1), title=name))
+    feed_server.delay("/slow.xml", 3.5)  # past the first progress edit, under the fetch timeout
+    feed_server.delay("/slower.xml", 4.5)
+    data = build_opml(
+        [OpmlFeed(feed_server.url(f"/{name}.xml")) for name in ("a", "b", "slow", "slower")]
+    )
+    async with running_bot(emulator, db_url, admins=[ADMIN]):
+        report = await import_in_telegram(emulator, data)
+    assert report.startswith("Feeds in the file: 4. Added: 4.")
+    (message,) = emulator.messages(ADMIN)
+    history = [version.text for version in message.edits] + [message.text]
+    assert history[0] == "Checking the feeds…"
+    assert history[1:-1] == ["Checking the feeds… 3 of 4"]
