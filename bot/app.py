@@ -13,12 +13,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.fetcher import Fetcher
 from bot.handlers import register_handlers
+from bot.handlers.readers import publish_command_menus
 from bot.scheduler import FeedScheduler
 from bot.services import SERVICES_KEY, Services
 from config.settings import Settings, parse_chat_ref
@@ -128,6 +130,7 @@ class NewsBot:
         if self._receive_updates and await self._updates_leader.try_acquire():
             # Only one process may long-poll Telegram; the others only deliver.
             assert self.application.updater is not None
+            await self._publish_menus()
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         recovered = await self.worker.recover()
         if recovered:
@@ -135,6 +138,12 @@ class NewsBot:
         self._worker_task = asyncio.create_task(self.worker.run(self._stop), name="delivery")
         self.scheduler.start()
         log.info("newsbot started worker=%s", worker_id())
+
+    async def _publish_menus(self) -> None:
+        try:
+            await publish_command_menus(self.application.bot)
+        except TelegramError as exc:  # Telegram keeps the previous menus
+            log.warning("command menus not published error=%s", exc)
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight sends finish, leave the rest queued."""

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -21,8 +22,9 @@ from bot.sandbox.feedserver import FeedServer
 from bot.sandbox.sample import serve_sample
 from config.settings import Settings
 from storage.chats import ensure_channel
+from storage.db import utcnow
 from storage.feeds import add_feed_channel, upsert_feed
-from storage.models import Delivery, Post
+from storage.models import Delivery, Feed, Post
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,9 @@ async def run_demo() -> int:
                 newsbot = NewsBot(services, TOKEN)
                 await newsbot.start()
                 try:
+                    feed_id = await _add_feed(newsbot, feed_url)
                     await _talk_like_readers(emulator)
-                    await _add_feed(newsbot, feed_url)
+                    await _poll_now(newsbot, feed_id)
                     complete = await _wait_for_deliveries(newsbot)
                 finally:
                     await newsbot.stop()
@@ -94,8 +97,12 @@ async def _talk_like_readers(emulator: BotApiEmulator) -> None:
     )
 
 
-async def _add_feed(newsbot: NewsBot, feed_url: str) -> None:
-    """The newsroom's feed, as an admin adds it; its three newest entries are posted."""
+async def _add_feed(newsbot: NewsBot, feed_url: str) -> int:
+    """The newsroom's feed, as an admin adds it; its three newest entries will be posted.
+
+    Its first poll waits until the readers have subscribed (``_poll_now``), so
+    that they, and not only the channel, receive the articles.
+    """
     async with newsbot.services.sessions.begin() as session:
         feed = await upsert_feed(
             session,
@@ -106,7 +113,16 @@ async def _add_feed(newsbot: NewsBot, feed_url: str) -> None:
             backfill=3,
             origin="admin",
         )
+        feed.next_check_at = utcnow() + timedelta(days=1)
         await add_feed_channel(session, feed, await ensure_channel(session, CHANNEL))
+        return feed.id
+
+
+async def _poll_now(newsbot: NewsBot, feed_id: int) -> None:
+    async with newsbot.services.sessions.begin() as session:
+        feed = await session.get(Feed, feed_id)
+        assert feed is not None
+        feed.next_check_at = utcnow()
 
 
 async def _wait_for_deliveries(newsbot: NewsBot) -> bool:

@@ -74,8 +74,7 @@ class FeedScheduler:
         self._after_tick = after_tick
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._leading = False
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._polling: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -91,15 +90,23 @@ class FeedScheduler:
         self._scheduler.start()
 
     async def tick(self) -> None:
-        self._idle.clear()
+        """Start a poll of the due feeds unless the previous one is still running.
+
+        The poll runs as its own task, so a slow feed never makes the clock
+        skip ticks (and APScheduler warn about it) and a stop can wait for it.
+        """
+        if self._polling is None or self._polling.done():
+            self._polling = asyncio.create_task(self._poll(), name="feed-poll")
+
+    async def _poll(self) -> None:
         try:
             if not await self._lead():
                 return
             results = await poll_due(self._services)
             if self._after_tick is not None:
                 self._after_tick(results)
-        finally:
-            self._idle.set()
+        except Exception:  # the database gone, say: the next tick tries again
+            log.exception("feed poll failed")
 
     async def _lead(self) -> bool:
         leading = await self._leader.try_acquire()
@@ -109,12 +116,13 @@ class FeedScheduler:
         return leading
 
     async def shutdown(self) -> None:
-        """Start no new tick, let a running one finish (its results are one transaction)."""
+        """Start no new poll, let a running one finish (its results are one transaction)."""
         if self._scheduler.running:
-            self._scheduler.pause()
-            try:
-                await asyncio.wait_for(self._idle.wait(), timeout=SHUTDOWN_GRACE)
-            except TimeoutError:
-                log.warning("feed refresh still running at shutdown; it is abandoned")
             self._scheduler.shutdown(wait=False)
+        if self._polling is not None and not self._polling.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._polling), timeout=SHUTDOWN_GRACE)
+            except TimeoutError:
+                log.warning("feed poll still running at shutdown; it is cancelled")
+                self._polling.cancel()
         await self._leader.release()

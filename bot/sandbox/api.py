@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import itertools
+import logging
 import re
 import time
 from collections import Counter, deque
@@ -33,24 +35,21 @@ from bot.sandbox.media import (
 )
 from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.params import Params, UploadedFile
-from bot.sandbox.world import World, scope_key
+from bot.sandbox.world import DEFAULT_UPDATES, World, scope_key
 
-__all__ = ["BOT_METHODS", "BotApi"]
+__all__ = ["BOT_METHODS", "DISCONNECT", "BotApi"]
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 DELETE_WINDOW = 48 * 3600
 REQUEST_LOG_SIZE = 2000
+DISCONNECT = 0  # the status ``call`` returns when the connection is to be dropped
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
-# Updates delivered when allowed_updates is empty (telegram.md A8).
-DEFAULT_UPDATES = frozenset(
-    {"message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-     "my_chat_member", "inline_query", "chosen_inline_result", "shipping_query",
-     "pre_checkout_query", "poll", "poll_answer", "chat_join_request"}
-)  # fmt: skip
 # fmt: off
 BOT_METHODS = (
     "getMe", "getUpdates", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
@@ -70,24 +69,21 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 Handler = Callable[[Params], Awaitable[Any]]
 
 
+@dataclass
 class _Fault:
-    __slots__ = ("chat_id", "code", "description", "method", "parameters", "times")
+    """An injected misbehaviour for the next ``times`` calls of one method."""
 
-    def __init__(
-        self,
-        method: str,
-        code: int,
-        description: str,
-        chat_id: int | str | None,
-        times: int,
-        parameters: dict[str, Any],
-    ) -> None:
-        self.method = method.lower()
-        self.code = code
-        self.description = description
-        self.chat_id = chat_id
-        self.times = times
-        self.parameters = parameters
+    method: str
+    chat_id: int | str | None
+    times: int
+    error: ApiError | None = None
+    delay: float = 0.0
+    disconnect: bool = False
+
+    def matches(self, method: str, params: Params) -> bool:
+        if self.method != method:
+            return False
+        return self.chat_id is None or str(params.values.get("chat_id")) == str(self.chat_id)
 
 
 @dataclass(frozen=True)
@@ -118,17 +114,20 @@ class BotApi(World):
         self._methods: dict[str, Handler] = {
             name.lower(): getattr(self, f"_m_{name}") for name in BOT_METHODS
         }
+        # Method names are case-insensitive; counters and the log use Telegram's spelling.
+        self._spelling = {name.lower(): name for name in BOT_METHODS}
         self._poll_generation = 0
         self._closing = False
         super().__init__(token, bot_username)
 
     def _reset(self) -> None:
         super()._reset()
-        self._allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self._webhook_url = ""
         self._faults: list[_Fault] = []
         self._counts: Counter[str] = Counter()
         self.rejected_429 = 0
+        self._first_sent_at: float | None = None
+        self._last_sent_at: float | None = None
         self._requests: deque[tuple[str, dict[str, Any]]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._flood = FloodControl(self._limits) if self._limits is not None else None
 
@@ -155,17 +154,26 @@ class BotApi(World):
         """Run one Bot API call; returns the HTTP status and Telegram's JSON answer."""
         if self.latency:
             await asyncio.sleep(self.latency)
-        self._counts[method] += 1
-        self._requests.append((method, params.values))
+        name = self._spelling[method]
+        self._counts[name] += 1
+        self._requests.append((name, params.values))
         try:
-            fault = self._injected_fault(method, params) if self._faults else None
+            fault = self._take_fault(method, params) if self._faults else None
             if fault is not None:
-                raise fault
+                await asyncio.sleep(fault.delay)
+                if fault.disconnect:
+                    return DISCONNECT, {}
+                if fault.error is not None:
+                    raise fault.error
             result = await self._methods[method](params)
         except ApiError as err:
             if err.code == 429:
                 self.rejected_429 += 1
             return err.code, err.body()
+        except Exception as err:  # an emulator bug: say so loudly instead of dropping the line
+            log.exception("emulator failed on %s", method)
+            failure = ApiError(500, f"Internal Server Error: emulator bug: {err!r}")
+            return 500, failure.body()
         return 200, {"ok": True, "result": result}
 
     # ------------------------------------------------------------------ faults and counters
@@ -194,32 +202,52 @@ class BotApi(World):
             description = {500: "Internal Server Error", 502: "Bad Gateway"}.get(
                 error_code, "Bad Request: injected failure"
             )
-        self._faults.append(_Fault(method, error_code, description, chat_id, times, parameters))
+        error = ApiError(error_code, description, parameters or None)
+        self._faults.append(_Fault(method.lower(), chat_id, times, error=error))
 
-    def _injected_fault(self, method: str, params: Params) -> ApiError | None:
+    def delay_next(
+        self, method: str, seconds: float, *, chat_id: int | str | None = None, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` late, but carry them out.
+
+        A client that times out meanwhile sees an error although the message was
+        sent, as happens with Telegram: the way duplicates are born.
+        """
+        self._faults.append(_Fault(method.lower(), chat_id, times, delay=seconds))
+
+    def disconnect_next(
+        self, method: str, *, chat_id: int | str | None = None, times: int = 1
+    ) -> None:
+        """Drop the connection on the next ``times`` calls of ``method`` without carrying
+        them out: a network failure rather than an error answer."""
+        self._faults.append(_Fault(method.lower(), chat_id, times, disconnect=True))
+
+    def _take_fault(self, method: str, params: Params) -> _Fault | None:
         for fault in self._faults:
-            if fault.method != method:
-                continue
-            if fault.chat_id is not None and str(params.values.get("chat_id")) != str(
-                fault.chat_id
-            ):
-                continue
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-            return ApiError(fault.code, fault.description, dict(fault.parameters) or None)
+            if fault.matches(method, params):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
         return None
 
     def count(self, method: str) -> int:
-        return self._counts[method.lower()]
+        """How many calls of ``method`` (any spelling) the emulator received."""
+        return self._counts[self._spelling.get(method.lower(), method)]
 
     @property
     def requests(self) -> list[tuple[str, dict[str, Any]]]:
         """The last requests (method, params), at most REQUEST_LOG_SIZE of them."""
         return list(self._requests)
 
+    def _progress(self) -> str:
+        return f"{super()._progress()}; requests so far: {dict(self._counts)}"
+
     def stats(self) -> dict[str, Any]:
+        """Counters for tests and benchmarks (also GET /_sandbox/stats)."""
         return {
+            "first_sent_at": self._first_sent_at,
+            "last_sent_at": self._last_sent_at,
             "counts": dict(self._counts),
             "rejected_429": self.rejected_429,
             "sent_per_chat": {
@@ -234,7 +262,8 @@ class BotApi(World):
         ref = params.chat_id(name)
         chat_id = self._usernames.get(ref[1:].lower()) if isinstance(ref, str) else ref
         chat = self._chats.get(chat_id) if chat_id is not None else None
-        if chat is None:
+        # @username addresses public channels and supergroups only, never a user.
+        if chat is None or (isinstance(ref, str) and chat.type == "private"):
             raise ApiError.bad_request("chat not found")
         return chat
 
@@ -357,9 +386,13 @@ class BotApi(World):
             protect_content=params.flag("protect_content"),
             show_caption_above_media=params.flag("show_caption_above_media"),
             reply_to_message_id=draft.reply_to,
+            sent_at=time.time(),
             **media,
         )
         self._sent.setdefault(chat.id, {})[msg.message_id] = msg
+        if self._first_sent_at is None:
+            self._first_sent_at = msg.sent_at
+        self._last_sent_at = msg.sent_at
         return self._message_json(msg)
 
     async def _m_sendMessage(self, params: Params) -> dict[str, Any]:
@@ -575,7 +608,7 @@ class BotApi(World):
                     "Conflict: terminated by other getUpdates request; make sure that only "
                     "one bot instance is running",
                 )
-            ready = self._deliverable(limit)
+            ready = list(itertools.islice(self._updates, limit))
             remaining = deadline - loop.time()
             if ready or remaining <= 0 or self._closing:
                 return ready
@@ -590,13 +623,6 @@ class BotApi(World):
         elif offset:
             while self._updates and self._updates[0]["update_id"] < offset:
                 self._updates.popleft()
-
-    def _deliverable(self, limit: int) -> list[dict[str, Any]]:
-        # Updates of types the bot didn't ask for are dropped, as Telegram does.
-        kept = [u for u in self._updates if _update_type(u) in self._allowed_updates]
-        if len(kept) != len(self._updates):
-            self._updates = deque(kept)
-        return kept[:limit]
 
     async def _m_setWebhook(self, params: Params) -> bool:
         url = params.text("url") or ""
@@ -760,7 +786,3 @@ def _upload(params: Params, name: str) -> UploadedFile | None:
             raise ApiError.bad_request(f"{name} attachment not found")
         return part
     return None
-
-
-def _update_type(update: dict[str, Any]) -> str:
-    return next(key for key in update if key != "update_id")

@@ -109,6 +109,12 @@ _POST: dict[str, Action] = {
         retry_after=b.get("retry_after"),
         migrate_to_chat_id=b.get("migrate_to_chat_id"),
     ),
+    "delays": lambda emu, b: emu.delay_next(
+        b["method"], b["seconds"], chat_id=b.get("chat_id"), times=b.get("times", 1)
+    ),
+    "disconnects": lambda emu, b: emu.disconnect_next(
+        b["method"], chat_id=b.get("chat_id"), times=b.get("times", 1)
+    ),
     "age": lambda emu, b: emu.age_message(b["chat_id"], b["message_id"], b["hours"]),
     "clock": lambda emu, b: emu.advance_clock(b["seconds"]),
     "settings": _settings,

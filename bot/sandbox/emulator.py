@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.api import BotApi
+from bot.sandbox.api import DISCONNECT, BotApi
 from bot.sandbox.errors import ApiError
 from bot.sandbox.limits import TelegramLimits
 from bot.sandbox.media import FILE_UPLOAD_MAX
@@ -60,12 +60,10 @@ class BotApiEmulator(BotApi):
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
         self._host = host
-        self._port = sockets[0].getsockname()[1] if sockets else port
+        self._port = self._runner.addresses[0][1]  # the real port when port=0
         self._closing = False
+        self._wakeup = asyncio.Event()  # bound to this loop, whatever loop built the emulator
         self._session = aiohttp.ClientSession()
 
     async def stop(self) -> None:
@@ -113,7 +111,9 @@ class BotApiEmulator(BotApi):
         except ApiError as err:
             return _answer(err.body(), err.code)
         status, body = await self.call(method, params)
-        return _answer(body, status)
+        if status == DISCONNECT and request.transport is not None:
+            request.transport.close()
+        return _answer(body, status or 500)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:

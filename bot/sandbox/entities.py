@@ -43,8 +43,14 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
 _SPACE = " \t\n\r\f\v"
 _TRIMMED = " \t\n\r"
+_NAME_END = re.compile(r"[ \t\n\r\f\v>]")
+_ATTRIBUTE_END = re.compile(r"[ \t\n\r\f\v=>]")
+_MARKUP = re.compile(r"[<&]")
 _TG_USER_LINK = re.compile(r"^tg://user\?id=(\d{1,20})$", re.IGNORECASE)
-_URL_SCHEME = re.compile(r"^(https?|tg|ftp)://", re.IGNORECASE)
+_BARE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d{1,5})?$")
+_URL_PARTS = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>[^/?#]*)(?P<rest>.*)$", re.DOTALL
+)
 
 
 class EntityParseError(ValueError):
@@ -83,7 +89,9 @@ class ParsedText:
 
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass
@@ -129,9 +137,8 @@ class _Parser:
                     continue
             if ch != "<":
                 # Copy a run of ordinary characters in one go (the hot path).
-                j = i + 1
-                while j < n and self.src[j] not in "<&":
-                    j += 1
+                special = _MARKUP.search(self.src, i + 1)
+                j = special.start() if special else n
                 self.emit(self.src[i:j])
                 i = j
                 continue
@@ -143,10 +150,13 @@ class _Parser:
             )
         return ParsedText("".join(self.out), _clean_nesting(self.entities))
 
+    def name_end(self, i: int) -> int:
+        """Index of the first space or ">" from ``i`` (or the end of the text)."""
+        match = _NAME_END.search(self.src, i)
+        return match.start() if match else len(self.src)
+
     def start_tag(self, begin: int) -> int:
-        i = begin + 1
-        while self.char(i) and self.char(i) not in _SPACE and self.char(i) != ">":
-            i += 1
+        i = self.name_end(begin + 1)
         if not self.char(i):
             raise EntityParseError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
         name = self.src[begin + 1 : i].lower()
@@ -156,37 +166,41 @@ class _Parser:
             )
         tag = _OpenTag(name, "", self.utf16, len(self.out))
         while self.char(i) != ">":
-            while self.char(i) and self.char(i) in _SPACE:
-                i += 1
+            i = self.skip_spaces(i)
             if self.char(i) == ">":
                 break
+            if not self.char(i):
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
+                )
             attr_begin = i
-            while self.char(i) and self.char(i) not in _SPACE and self.char(i) not in "=>":
-                i += 1
+            match = _ATTRIBUTE_END.search(self.src, i)
+            i = match.start() if match else len(self.src)
             attr = self.src[attr_begin:i].lower()
             if not attr:
                 raise EntityParseError(
                     f'Empty attribute name in the tag "{name}" at byte offset '
                     f"{self.byte_offset(begin)}"
                 )
-            while self.char(i) and self.char(i) in _SPACE:
-                i += 1
+            i = self.skip_spaces(i)
             if self.char(i) != "=":
-                if not self.char(i):
-                    raise EntityParseError(
-                        f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
-                    )
                 if name == "blockquote" and attr == "expandable":
-                    tag.expandable = True
-                continue
-            i += 1
-            while self.char(i) and self.char(i) in _SPACE:
-                i += 1
+                    tag.expandable = True  # the one attribute that takes no value
+                    continue
+                raise EntityParseError(
+                    f'Expected equal sign in declaration of an attribute of the tag "{name}" '
+                    f"at byte offset {self.byte_offset(begin)}"
+                )
+            i = self.skip_spaces(i + 1)
+            if not self.char(i):
+                raise EntityParseError(
+                    f'Unclosed start tag "{name}" at byte offset {self.byte_offset(begin)}'
+                )
+            value, i = self.attribute_value(i, begin)
             if not self.char(i):
                 raise EntityParseError(
                     f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
                 )
-            value, i = self.attribute_value(i, begin)
             self.apply_attribute(tag, attr, value)
         if name == "span" and tag.argument != "spoiler":
             raise EntityParseError(
@@ -194,6 +208,11 @@ class _Parser:
             )
         self.open.append(tag)
         return i + 1
+
+    def skip_spaces(self, i: int) -> int:
+        while self.char(i) and self.char(i) in _SPACE:
+            i += 1
+        return i
 
     def attribute_value(self, i: int, tag_begin: int) -> tuple[str, int]:
         quote = self.char(i)
@@ -208,22 +227,12 @@ class _Parser:
                     f"Unexpected end of name token at byte offset {self.byte_offset(token_begin)}"
                 )
             return self.src[token_begin:i].lower(), i
-        i += 1
-        value: list[str] = []
-        while self.char(i) and self.char(i) != quote:
-            if self.char(i) == "&":
-                decoded, i2 = _decode_entity(self.src, i)
-                if decoded is not None:
-                    value.append(decoded)
-                    i = i2
-                    continue
-            value.append(self.src[i])
-            i += 1
-        if self.char(i) != quote:
+        end = self.src.find(quote, i + 1)
+        if end < 0:
             raise EntityParseError(
                 f"Unclosed start tag at byte offset {self.byte_offset(tag_begin)}"
             )
-        return "".join(value), i + 1
+        return _decode_references(self.src, i + 1, end), end + 1
 
     @staticmethod
     def apply_attribute(tag: _OpenTag, attr: str, value: str) -> None:
@@ -243,9 +252,7 @@ class _Parser:
     def end_tag(self, begin: int) -> int:
         if not self.open:
             raise EntityParseError(f"Unexpected end tag at byte offset {self.byte_offset(begin)}")
-        i = begin + 2
-        while self.char(i) and self.char(i) not in _SPACE and self.char(i) != ">":
-            i += 1
+        i = self.name_end(begin + 2)
         end_name = self.src[begin + 2 : i].lower()
         while self.char(i) and self.char(i) in _SPACE:
             i += 1
@@ -262,6 +269,22 @@ class _Parser:
             self.close_entity(tag)
         return i + 1
 
+    def merge_pre_code(self, tag: _OpenTag, offset: int, length: int) -> bool:
+        """``<pre><code class="language-x">`` (either nesting) over one range: one pre entity.
+
+        Returns True when the closing tag was folded into the entity just recorded.
+        """
+        last = self.entities[-1] if self.entities else None
+        if last is None or (last["offset"], last["length"]) != (offset, length):
+            return False
+        if tag.name == "pre" and last["type"] == "code" and last.get("language"):
+            last["type"] = "pre"
+            return True
+        if tag.name == "code" and last["type"] == "pre" and tag.argument:
+            last["language"] = tag.argument
+            return True
+        return False
+
     def close_entity(self, tag: _OpenTag) -> None:
         offset, length = tag.offset, self.utf16 - tag.offset
         kind = _TAG_TYPES[tag.name]
@@ -272,10 +295,11 @@ class _Parser:
             if user:
                 entity["type"] = "text_mention"
                 entity["user"] = {"id": int(user.group(1)), "is_bot": False, "first_name": ""}
-            elif _URL_SCHEME.match(url) or ("://" not in url and "." in url):
-                entity["url"] = url if "://" in url else f"http://{url}"
             else:
-                return  # Telegram drops a link with an unusable URL and keeps its text
+                normalized = _normalize_url(url)
+                if normalized is None:
+                    return  # Telegram drops a link with an unusable URL and keeps its text
+                entity["url"] = normalized
         elif tag.name == "blockquote" and tag.expandable:
             entity["type"] = "expandable_blockquote"
         elif tag.name == "tg-emoji":
@@ -289,23 +313,31 @@ class _Parser:
             entity["unix_time"] = int(unix)
             if tag.extra.get("date_time_format"):
                 entity["date_time_format"] = tag.extra["date_time_format"]
+        elif tag.name in ("pre", "code") and self.merge_pre_code(tag, offset, length):
+            return
         elif tag.name == "code" and tag.argument:
-            parent = self.open[-1] if self.open else None
-            if parent is not None and parent.name == "pre" and parent.offset == offset:
-                parent.argument = tag.argument
-        elif tag.name == "pre" and tag.argument:
-            # <pre><code class="language-x">…</code></pre>: one pre entity with a language,
-            # provided the code covers the whole pre block.
-            last = self.entities[-1] if self.entities else None
-            if (
-                last is not None
-                and last["type"] == "code"
-                and last["offset"] == offset
-                and last["length"] == length
-            ):
-                self.entities.pop()
-            entity["language"] = tag.argument
+            entity["language"] = tag.argument  # kept only until a same-range <pre> claims it
         self.entities.append(entity)
+
+
+def _decode_references(src: str, start: int, end: int) -> str:
+    """``src[start:end]`` with its character references decoded (an attribute value)."""
+    pieces: list[str] = []
+    i = start
+    while i < end:
+        amp = src.find("&", i, end)
+        if amp < 0:
+            pieces.append(src[i:end])
+            break
+        pieces.append(src[i:amp])
+        decoded, after = _decode_entity(src, amp)
+        if decoded is None or after > end:
+            pieces.append("&")
+            i = amp + 1
+        else:
+            pieces.append(decoded)
+            i = after
+    return "".join(pieces)
 
 
 def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
@@ -328,8 +360,13 @@ def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
                 end += 1
                 if value >= 0x10FFFF:
                     return None, pos
-        if value == 0 or 0xD800 <= value <= 0xDFFF:
+        if value == 0:
             return None, pos
+        if 0xD800 <= value <= 0xDFFF:
+            raise EntityParseError(
+                "Text contains invalid Unicode characters after decoding HTML entities, "
+                "check for unmatched surrogate code units"
+            )
         decoded = chr(value)
     else:
         while end < n and src[end].isascii() and src[end].isalpha():
@@ -341,6 +378,32 @@ def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
     if end < n and src[end] == ";":
         end += 1
     return decoded, end
+
+
+def _normalize_url(url: str) -> str | None:
+    """The URL of a text link as Telegram stores it, or None when Telegram would drop it.
+
+    A bare host gets ``http://``, and an empty path becomes ``/``
+    (``telegram.org`` -> ``http://telegram.org/``).
+    """
+    if not url or any(ch.isspace() for ch in url):
+        return None
+    match = _URL_PARTS.match(url)
+    if match is None:
+        return None
+    scheme, host, rest = match.group("scheme"), match.group("host"), match.group("rest")
+    if scheme is None:
+        if not _BARE_HOST.match(host):
+            return None
+        scheme = "http"
+    scheme = scheme.lower()
+    if scheme in ("tg", "ton"):
+        return url
+    if scheme not in ("http", "https") or not host:
+        return None
+    if not rest.startswith("/"):
+        rest = "/" + rest
+    return f"{scheme}://{host}{rest}"
 
 
 def _contains(outer: dict[str, Any], inner: dict[str, Any]) -> bool:
@@ -360,6 +423,9 @@ def _clean_nesting(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # Inner entities close (and are recorded) first, so on equal ranges the later one is outer.
     indexed = sorted(enumerate(entities), key=lambda p: (p[1]["offset"], -p[1]["length"], -p[0]))
     ordered = [entity for _, entity in indexed]
+    for entity in ordered:
+        if entity["type"] == "code":
+            entity.pop("language", None)  # a language outlives only inside <pre>
     kept: list[dict[str, Any]] = []
     for entity in ordered:
         if all(_may_nest(outer, entity) for outer in kept if _contains(outer, entity)):

@@ -11,13 +11,12 @@ import hashlib
 import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any
 
 from aiohttp import web
 
 from bot.sandbox.media import make_image
 
-__all__ = ["FeedServer"]
+__all__ = ["FeedServer", "serve_sample"]
 
 
 @dataclass
@@ -27,6 +26,7 @@ class _Resource:
     etag: str | None
     last_modified: str | None
     modified_at: float
+    headers: dict[str, str]
 
 
 class FeedServer:
@@ -35,6 +35,7 @@ class FeedServer:
     def __init__(self) -> None:
         self._resources: dict[str, _Resource] = {}
         self._hits: dict[str, int] = {}
+        self._last_headers: dict[str, dict[str, str]] = {}
         self._not_modified: dict[str, int] = {}
         self._failures: dict[str, list[int]] = {}  # path -> [status, remaining]
         self._delays: dict[str, float] = {}
@@ -50,9 +51,8 @@ class FeedServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server: Any = site._server
         self._host = host
-        self._port = server.sockets[0].getsockname()[1] if server and server.sockets else port
+        self._port = self._runner.addresses[0][1]  # the real port when port=0
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -83,8 +83,12 @@ class FeedServer:
         *,
         etag: bool = True,
         last_modified: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Serve ``body`` at ``path``; validators change only when the body changes."""
+        """Serve ``body`` at ``path``; validators change only when the body changes.
+
+        ``headers`` are sent as well (e.g. Cache-Control, or a lying Content-Type charset).
+        """
         key = _key(path)
         data = body.encode("utf-8") if isinstance(body, str) else body
         old = self._resources.get(key)
@@ -100,6 +104,7 @@ class FeedServer:
             etag=f'"{hashlib.sha1(data).hexdigest()[:20]}"' if etag else None,
             last_modified=formatdate(modified_at, usegmt=True) if last_modified else None,
             modified_at=modified_at,
+            headers=dict(headers or {}),
         )
 
     def put_image(
@@ -133,6 +138,10 @@ class FeedServer:
     def hits(self, path: str) -> int:
         return self._hits.get(_key(path), 0)
 
+    def last_request_headers(self, path: str) -> dict[str, str]:
+        """The headers of the latest request for ``path`` (e.g. If-None-Match, User-Agent)."""
+        return dict(self._last_headers.get(_key(path), {}))
+
     def not_modified(self, path: str) -> int:
         return self._not_modified.get(_key(path), 0)
 
@@ -146,6 +155,7 @@ class FeedServer:
         if request.query_string and f"{key}?{request.query_string}" in self._known_paths():
             key = f"{key}?{request.query_string}"
         self._hits[key] = self._hits.get(key, 0) + 1
+        self._last_headers[key] = dict(request.headers)
         delay = self._delays.get(key)
         if delay:
             await asyncio.sleep(delay)
@@ -161,7 +171,7 @@ class FeedServer:
         resource = self._resources.get(key)
         if resource is None:
             return web.Response(status=404, text="not found")
-        headers = {}
+        headers = dict(resource.headers)
         if resource.etag:
             headers["ETag"] = resource.etag
         if resource.last_modified:
@@ -172,6 +182,13 @@ class FeedServer:
         headers["Content-Type"] = resource.content_type
         body = b"" if request.method == "HEAD" else resource.body
         return web.Response(body=body, headers=headers)
+
+
+async def serve_sample(server: FeedServer) -> str:
+    """Put the bundled sample site on ``server``; returns the feed URL (see bot.sandbox.sample)."""
+    from bot.sandbox import sample  # the sample builds on this module
+
+    return await sample.serve_sample(server)
 
 
 def _key(path: str) -> str:

@@ -49,6 +49,7 @@ class SentMessage:
     show_caption_above_media: bool = False
     edit_date: int | None = None
     reply_to_message_id: int | None = None
+    sent_at: float = 0.0  # wall-clock time with sub-second precision, for benchmarks
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able view (for the control API)."""

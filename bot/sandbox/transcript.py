@@ -41,6 +41,17 @@ def _button_label(button: dict[str, Any]) -> str:
     return f"[{button.get('text')} -> {target}]"
 
 
+def _links(msg: SentMessage) -> list[str]:
+    """``text -> url`` for each inline link, since the visible text hides the URLs."""
+    encoded = msg.text.encode("utf-16-le")
+    links = []
+    for entity in msg.entities:
+        if entity.get("type") == "text_link":
+            start, stop = entity["offset"] * 2, (entity["offset"] + entity["length"]) * 2
+            links.append(f"[{encoded[start:stop].decode('utf-16-le')} -> {entity['url']}]")
+    return links
+
+
 def format_transcript(chats: list[tuple[Chat | None, int, list[SentMessage]]]) -> str:
     """Human-readable dump of what each chat received, for ``newsbot demo``."""
     blocks = []
@@ -49,7 +60,10 @@ def format_transcript(chats: list[tuple[Chat | None, int, list[SentMessage]]]) -
         lines = [f"=== {title} (id {chat_id}): {len(messages)} message(s) ==="]
         for msg in messages:
             lines.append(f"--- #{msg.message_id} {_describe(msg)}{_flags(msg)}")
-            lines.extend(f"    {line}" for line in msg.text.splitlines() or [""])
+            lines.extend(f"    {line}".rstrip() for line in msg.text.splitlines() or [""])
+            links = _links(msg)
+            if links:
+                lines.append("    links: " + " ".join(links))
             buttons = msg.buttons()
             if buttons:
                 lines.append("    buttons: " + " ".join(_button_label(b) for b in buttons))

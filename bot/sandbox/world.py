@@ -21,8 +21,14 @@ from bot.sandbox.media import FileStore, make_image
 from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.transcript import format_transcript
 
-__all__ = ["World", "scope_key"]
+__all__ = ["DEFAULT_UPDATES", "World", "scope_key"]
 
+# Updates delivered when allowed_updates is empty (telegram.md A8).
+DEFAULT_UPDATES = frozenset(
+    {"message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
+     "my_chat_member", "inline_query", "chosen_inline_result", "shipping_query",
+     "pre_checkout_query", "poll", "poll_answer", "chat_join_request"}
+)  # fmt: skip
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
 
@@ -50,6 +56,7 @@ class World:
         self._next_message_id: dict[int, int] = {}
         self._updates: deque[dict[str, Any]] = deque()
         self._next_update_id = 1
+        self._allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self._wakeup = asyncio.Event()
         self._callbacks: dict[str, dict[str, Any]] = {}
         self._callback_serial = 0
@@ -267,12 +274,14 @@ class World:
 
     # ------------------------------------------------------------------ updates to the bot
 
-    def _queue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": self._next_update_id, kind: payload}
+    def _queue(self, kind: str, payload: dict[str, Any]) -> None:
+        # Telegram doesn't create updates of types the bot's last getUpdates didn't allow;
+        # ones created before that call still arrive.
+        if kind not in self._allowed_updates:
+            return
+        self._updates.append({"update_id": self._next_update_id, kind: payload})
         self._next_update_id += 1
-        self._updates.append(update)
         self._wakeup.set()
-        return update
 
     def _new_message_id(self, chat_id: int) -> int:
         message_id = self._next_message_id.get(chat_id, 0) + 1
@@ -290,14 +299,29 @@ class World:
             **content,
         }
         self._incoming[(chat.id, message["message_id"])] = message
-        self._queue("message", message)
+        if self._bot_sees(chat, content):
+            self._queue("message", message)
         return message
+
+    def _bot_sees(self, chat: Chat, content: dict[str, Any]) -> bool:
+        """Privacy mode: in a group the bot isn't admin of, it gets commands and mentions only."""
+        service = "migrate_to_chat_id" in content or "migrate_from_chat_id" in content
+        if chat.type == "private" or service:
+            return True
+        if chat.bot_status in ("left", "kicked"):
+            return False
+        if chat.bot_status in ("administrator", "creator"):
+            return True
+        text = content.get("text") or content.get("caption") or ""
+        return text.startswith("/") or f"@{self.bot_username}".lower() in text.lower()
 
     def _user_chat(self, user_id: int, chat_id: int | None) -> tuple[dict[str, Any], Chat]:
         user = self._user(user_id)
         chat = self._chat(chat_id if chat_id is not None else user_id)
         if chat.type == "private":
             chat.started = True  # writing to the bot is what "pressing Start" amounts to
+            if chat.blocked:
+                self._set_blocked(user_id, False)  # a client unblocks before it can write
         return user, chat
 
     def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> dict[str, Any]:
@@ -458,8 +482,10 @@ class World:
             ]
         )
 
-    def _sent_counts(self) -> dict[int, int]:
-        return {chat_id: len(self.messages(chat_id)) for chat_id in self.chats_with_messages()}
+    def _progress(self) -> str:
+        """What happened so far, for a timeout's message."""
+        sent = {chat_id: len(self.messages(chat_id)) for chat_id in self.chats_with_messages()}
+        return f"messages sent so far per chat: {sent}"
 
     async def wait_until(
         self,
@@ -471,8 +497,7 @@ class World:
             if asyncio.get_running_loop().time() > deadline:
                 name = getattr(predicate, "__name__", repr(predicate))
                 raise AssertionError(
-                    f"condition {name} not met within {timeout}s; "
-                    f"messages sent so far per chat: {self._sent_counts()}"
+                    f"condition {name} not met within {timeout}s; {self._progress()}"
                 )
             await asyncio.sleep(0.01)
 
@@ -488,7 +513,7 @@ class World:
                 got = self.messages(chat_id)
                 raise AssertionError(
                     f"expected {count} message(s) in chat {chat_id} within {timeout}s, got "
-                    f"{len(got)}: {[m.text[:60] for m in got]}"
+                    f"{len(got)}: {[m.text[:60] for m in got]}; {self._progress()}"
                 )
             await asyncio.sleep(0.01)
         return self.messages(chat_id)

@@ -144,6 +144,18 @@ def test_character_references(markup: str, text: str) -> None:
         ("x</b>", "Unexpected end tag at byte offset 1"),
         ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
         ("<b>x</b", "Unclosed end tag at byte offset 4"),
+        (
+            "é<i x>y</i>",
+            'Expected equal sign in declaration of an attribute of the tag "i" at byte offset 2',
+        ),
+        ("<i x =  ", 'Unclosed start tag "i" at byte offset 0'),
+        ("<i x=1.a,>", "Unexpected end of name token at byte offset 5"),
+        ("<i =x>", 'Empty attribute name in the tag "i" at byte offset 0'),
+        (
+            "&#xDFDF;",
+            "Text contains invalid Unicode characters after decoding HTML entities, "
+            "check for unmatched surrogate code units",
+        ),
         ('<span class="red">x</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
     ],
 )
@@ -151,6 +163,50 @@ def test_errors_carry_telegrams_detail(markup: str, detail: str) -> None:
     with pytest.raises(EntityParseError) as err:
         parse_html(markup)
     assert str(err.value) == detail
+
+
+@pytest.mark.parametrize(
+    ("markup", "url"),
+    [
+        ('<a href="https://dala.kz/a?b=1">x</a>', "https://dala.kz/a?b=1"),
+        ('<a href="https://dala.kz">x</a>', "https://dala.kz/"),
+        ("<a href=dala.kz>x</a>", "http://dala.kz/"),
+        ("<a href='dala.kz?q=&lt;'>x</a>", "http://dala.kz/?q=<"),
+        ("<a>dala.kz</a>", "http://dala.kz/"),
+        ('<a href="tg://resolve?domain=dala_news">x</a>', "tg://resolve?domain=dala_news"),
+    ],
+)
+def test_link_urls_are_normalized_like_telegram(markup: str, url: str) -> None:
+    assert parse_html(markup).entities[0]["url"] == url
+
+
+@pytest.mark.parametrize("markup", ["<a> </a>", "<a>dala.kz </a>", '<a href="as">x</a>'])
+def test_links_telegram_cannot_use_are_dropped(markup: str) -> None:
+    assert parse_html(markup).entities == []
+
+
+@pytest.mark.parametrize(
+    ("markup", "entities"),
+    [
+        ('<code class="language-go"><pre>x</pre></code>', [("pre", 0, 1, "go")]),
+        ("<pre><code>x</code></pre>", [("pre", 0, 1, None)]),
+        ('<pre><code class="language-go">x</code> </pre>', [("pre", 0, 2, None)]),
+        ('<code class="language-go">x</code>', [("code", 0, 1, None)]),
+    ],
+)
+def test_pre_and_code_combine_only_over_the_same_text(
+    markup: str, entities: list[tuple[str, int, int, str | None]]
+) -> None:
+    got = [
+        (e["type"], e["offset"], e["length"], e.get("language"))
+        for e in parse_html(markup).entities
+    ]
+    assert got == entities
+
+
+def test_empty_end_tag_closes_the_innermost_tag() -> None:
+    parsed = parse_html("<b>a<i>b</></>")
+    assert [e["type"] for e in parsed.entities] == ["bold", "italic"]
 
 
 def test_link_without_usable_url_keeps_only_text() -> None:
@@ -168,7 +224,7 @@ def test_strip_moves_and_clips_entities_like_telegram() -> None:
 
 
 # Text that Telegram's HTML mode must show exactly as given once escaped.
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=80)
 _TAGS = st.sampled_from(["b", "i", "u", "s", "code", "tg-spoiler", "blockquote"])
 
 

@@ -6,6 +6,7 @@ import io
 
 import feedparser
 import httpx
+import pytest
 from lxml import html as lxml_html
 from PIL import Image
 
@@ -54,11 +55,8 @@ async def test_failures_delays_and_redirects(feeds: FeedServer) -> None:
         assert statuses == [503, 503, 200]
         moved = await client.get(feeds.url("/old.xml"))
         assert (moved.status_code, str(moved.url)) == (200, feeds.url("/new.xml"))
-        try:
+        with pytest.raises(httpx.TimeoutException):
             await client.get(feeds.url("/slow.xml"), timeout=0.05)
-            raise AssertionError("expected a timeout")
-        except httpx.TimeoutException:
-            pass
         assert (await client.get(feeds.url("/missing"))).status_code == 404
 
 
@@ -93,6 +91,27 @@ async def test_sample_feed_points_at_the_server(feeds: FeedServer) -> None:
             photo = await client.get(og_image)
             assert Image.open(io.BytesIO(photo.content)).size == (1200, 675)
         first_page = (await client.get(entries[0].link)).text
-        for chrome in ("522.42", "543.89", "5.28", "Share:", "Subscribe to our Telegram channel",
-                       "Photo: Ministry of Justice of Kazakhstan"):  # fmt: skip
+        for chrome in (
+            "522.42",
+            "543.89",
+            "5.28",
+            "Share:",
+            "Subscribe to our Telegram channel",
+            "Photo: Ministry of Justice of Kazakhstan",
+        ):
             assert chrome in first_page
+
+
+async def test_serve_sample_is_also_reachable_from_feedserver(feeds: FeedServer) -> None:
+    from bot.sandbox.feedserver import serve_sample as from_feedserver
+
+    assert await from_feedserver(feeds) == feeds.url("/rss/en.xml")
+
+
+async def test_extra_headers_and_the_requests_headers(feeds: FeedServer) -> None:
+    feeds.put("/rss.xml", "<rss/>", headers={"Cache-Control": "max-age=300"})
+    async with httpx.AsyncClient(headers={"User-Agent": "newsbot-test"}) as client:
+        resp = await client.get(feeds.url("/rss.xml"), headers={"If-None-Match": '"nope"'})
+    assert resp.headers["cache-control"] == "max-age=300"
+    sent = feeds.last_request_headers("/rss.xml")
+    assert (sent["User-Agent"], sent["If-None-Match"]) == ("newsbot-test", '"nope"')

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import struct
+import zlib
 
 import pytest
 import telegram
@@ -86,7 +88,7 @@ async def test_bad_text_is_rejected_like_telegram(bot: telegram.Bot, text: str, 
 
 async def test_4096_visible_characters_fit_even_with_markup(bot: telegram.Bot) -> None:
     sent = await bot.send_message(READER, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")
-    assert len(sent.text) == 4096
+    assert sent.text == "x" * 4096
 
 
 async def test_caption_limit(bot: telegram.Bot) -> None:
@@ -108,11 +110,14 @@ async def test_bad_buttons_are_rejected(
         await bot.send_message(READER, "x", reply_markup=InlineKeyboardMarkup([[button]]))
 
 
-async def test_unknown_chat(bot: telegram.Bot) -> None:
+async def test_unknown_chat(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(999, "x")
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message("@nobody_here", "x")
+    emu.add_user(77, username="dana")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message("@dana", "users are not addressed by username")
 
 
 async def test_blocked_deactivated_and_never_started_users(
@@ -194,17 +199,18 @@ async def test_photo_by_url_upload_and_file_id(
     emu: BotApiEmulator, bot: telegram.Bot, feeds: FeedServer
 ) -> None:
     feeds.put_image("/p/lead.jpg", 1200, 675)
-    by_url = await bot.send_photo(CHANNEL, feeds.url("/p/lead.jpg"), caption="<b>Lead</b>",
-                                  parse_mode="HTML")  # fmt: skip
+    by_url = await bot.send_photo(
+        CHANNEL, feeds.url("/p/lead.jpg"), caption="<b>Lead</b>", parse_mode="HTML"
+    )
     assert (by_url.photo[-1].width, by_url.photo[-1].height) == (1200, 675)
     assert by_url.caption == "Lead"
     uploaded = await bot.send_photo(CHANNEL, make_image(800, 600, color=(1, 2, 3)))
     again = await bot.send_photo(READER, by_url.photo[-1].file_id)
     assert again.photo[-1].file_unique_id == by_url.photo[-1].file_unique_id
-    sources = [m.photo["source"] for m in emu.messages(CHANNEL) + emu.messages(READER)]
+    sources = [(m.photo or {}).get("source") for m in emu.messages(CHANNEL) + emu.messages(READER)]
     assert sources == ["url", "upload", "file_id"]
     assert uploaded.photo[-1].width == 800
-    assert emu.messages(CHANNEL)[0].photo["url"] == feeds.url("/p/lead.jpg")
+    assert (emu.messages(CHANNEL)[0].photo or {}).get("url") == feeds.url("/p/lead.jpg")
     downloaded = await (await bot.get_file(uploaded.photo[-1].file_id)).download_as_bytearray()
     assert bytes(downloaded) == make_image(800, 600, color=(1, 2, 3))
 
@@ -237,15 +243,27 @@ async def test_bad_photos_are_rejected(
     assert err.value.message == error
 
 
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares its size but holds no pixels: cheap, and enough for Pillow's open."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
+
+
 @pytest.mark.parametrize(
-    ("size", "error"),
-    [((2100, 100), "Photo_invalid_dimensions"), ((6000, 4500), "Photo_invalid_dimensions")],
+    "photo",
+    [
+        pytest.param(make_image(2100, 100), id="aspect ratio over 20"),
+        pytest.param(png_header(6000, 4500), id="width plus height over 10000"),
+    ],
 )
-async def test_uploaded_photo_dimensions(
-    bot: telegram.Bot, size: tuple[int, int], error: str
-) -> None:
-    with pytest.raises(BadRequest, match=error):
-        await bot.send_photo(READER, make_image(*size, fmt="PNG"))
+async def test_uploaded_photo_dimensions(bot: telegram.Bot, photo: bytes) -> None:
+    with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):
+        await bot.send_photo(READER, photo)
 
 
 async def test_undecodable_upload(bot: telegram.Bot) -> None:
@@ -255,20 +273,23 @@ async def test_undecodable_upload(bot: telegram.Bot) -> None:
 
 async def test_document_export_round_trip(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     sent = await bot.send_document(READER, b"url,title\n", filename="feeds.csv", caption="Export")
-    assert sent.document.file_name == "feeds.csv"
+    assert sent.document is not None and sent.document.file_name == "feeds.csv"
     msg = emu.messages(READER)[0]
+    assert msg.document is not None
     assert (msg.kind, msg.text, msg.document["mime_type"]) == ("document", "Export", "text/csv")
 
 
 async def test_edit_text_caption_and_markup(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     sent = await bot.send_message(CHANNEL, "draft", reply_markup=KEYBOARD)
-    edited = await bot.edit_message_text("<i>final</i>", CHANNEL, sent.message_id,
-                                         parse_mode="HTML", reply_markup=KEYBOARD)  # fmt: skip
+    edited = await bot.edit_message_text(
+        "<i>final</i>", CHANNEL, sent.message_id, parse_mode="HTML", reply_markup=KEYBOARD
+    )
     assert isinstance(edited, telegram.Message)
     assert edited.text == "final"
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text("<i>final</i>", CHANNEL, sent.message_id, parse_mode="HTML",
-                                    reply_markup=KEYBOARD)  # fmt: skip
+        await bot.edit_message_text(
+            "<i>final</i>", CHANNEL, sent.message_id, parse_mode="HTML", reply_markup=KEYBOARD
+        )
     await bot.edit_message_reply_markup(CHANNEL, sent.message_id, reply_markup=None)
     msg = emu.messages(CHANNEL)[0]
     assert (msg.text, msg.reply_markup) == ("final", None)
@@ -318,6 +339,8 @@ async def test_chat_info_members_and_commands(emu: BotApiEmulator, bot: telegram
     assert await bot.get_my_commands(language_code="ru") == ()
     info = await bot.get_webhook_info()
     assert info.url == ""
+    assert await bot.log_out()
+    assert await bot.close()
 
 
 async def test_text_is_trimmed_like_telegram(emu: BotApiEmulator, bot: telegram.Bot) -> None:
@@ -344,3 +367,52 @@ async def test_chat_action(bot: telegram.Bot) -> None:
     assert await bot.send_chat_action(READER, "typing")
     with pytest.raises(BadRequest):
         await bot.send_chat_action(READER, "dancing")
+
+
+async def test_slow_answer_times_out_but_the_message_is_sent(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    emu.delay_next("sendMessage", 0.3, chat_id=READER)
+    with pytest.raises(telegram.error.TimedOut):
+        await bot.send_message(READER, "maybe sent", read_timeout=0.05)
+    (msg,) = await emu.wait_for_messages(READER, 1)
+    assert msg.text == "maybe sent"
+    await bot.send_message(READER, "fast again", read_timeout=1)
+
+
+async def test_transcript_shows_each_chat_with_links_buttons_and_flags(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    await bot.send_photo(
+        CHANNEL,
+        make_image(320, 180),
+        caption='<b>Title</b>\n\n<a href="https://dala.kz/1">Dala News</a>',
+        parse_mode="HTML",
+        reply_markup=KEYBOARD,
+    )
+    sent = await bot.send_message(READER, "Welcome", disable_notification=True)
+    await bot.edit_message_text("Welcome!", READER, sent.message_id)
+    assert emu.transcript() == (
+        f'=== channel "Dala News" @dala_news (id {CHANNEL}): 1 message(s) ===\n'
+        "--- #1 photo 320x180 from upload\n"
+        "    Title\n"
+        "\n"
+        "    Dala News\n"
+        "    links: [Dala News -> https://dala.kz/1]\n"
+        "    buttons: [Read -> https://dala.kz/en/news/1] [👍 -> callback:like:1]\n"
+        "\n"
+        f'=== private chat with "Aigerim" (id {READER}): 1 message(s) ===\n'
+        "--- #1 text (silent, edited 1x)\n"
+        "    Welcome!\n"
+    )
+
+
+async def test_dropped_connection_is_a_network_error_and_sends_nothing(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    emu.disconnect_next("sendMessage", chat_id=READER)
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.send_message(READER, "lost")
+    assert emu.messages(READER) == []
+    await bot.send_message(READER, "delivered")
+    assert [m.text for m in emu.messages(READER)] == ["delivered"]

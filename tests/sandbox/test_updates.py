@@ -26,7 +26,7 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 @pytest.fixture
-async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:
     application = (
         ApplicationBuilder()
         .token(emu.token)
@@ -46,9 +46,10 @@ async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:  # type: ignor
         )
 
     async def pressed(update: Update, context: Context) -> None:
-        assert update.callback_query is not None and update.callback_query.message is not None
-        seen.append(f"pressed:{update.callback_query.data}:{update.callback_query.message.text}")
-        await update.callback_query.answer("Saved", show_alert=True)
+        query = update.callback_query
+        assert query is not None and isinstance(query.message, telegram.Message)
+        seen.append(f"pressed:{query.data}:{query.message.text}")
+        await query.answer("Saved", show_alert=True)
 
     async def member(update: Update, context: Context) -> None:
         change = update.my_chat_member
@@ -82,11 +83,11 @@ async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:  # type: ignor
         await application.stop()
 
 
-def seen(app: Application) -> list[str]:  # type: ignore[type-arg]
-    return app.bot_data["seen"]  # type: ignore[no-any-return]
+def seen(app: Application) -> list[str]:
+    return app.bot_data["seen"]
 
 
-async def test_command_reply_and_button_press(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_command_reply_and_button_press(emu: BotApiEmulator, app: Application) -> None:
     emu.send_text(READER, "/start promo")
     (welcome,) = await emu.wait_for_messages(READER, 1)
     assert welcome.text == "Welcome"
@@ -97,13 +98,13 @@ async def test_command_reply_and_button_press(emu: BotApiEmulator, app: Applicat
     assert seen(app) == ["start:['promo']", "pressed:y:Welcome"]
 
 
-async def test_command_with_bot_username(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_command_with_bot_username(emu: BotApiEmulator, app: Application) -> None:
     emu.add_group(-300, title="Editors")
     emu.send_text(READER, "/start@newsbot_test_bot", chat_id=-300)
     await emu.wait_for_messages(-300, 1)
 
 
-async def test_membership_changes_arrive(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_membership_changes_arrive(emu: BotApiEmulator, app: Application) -> None:
     emu.add_channel(-1005, username="@other", bot_status="left")
     emu.set_bot_status(-1005, "administrator")
     emu.block(READER)
@@ -116,7 +117,7 @@ async def test_membership_changes_arrive(emu: BotApiEmulator, app: Application) 
     ]
 
 
-async def test_files_from_users_can_be_downloaded(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+async def test_files_from_users_can_be_downloaded(emu: BotApiEmulator, app: Application) -> None:
     emu.send_document(READER, "feeds.opml", b"<opml/>", "text/x-opml")
     emu.send_photo_message(READER, "/suggest look")
     await emu.wait_until(lambda: len(seen(app)) == 2)
@@ -142,11 +143,13 @@ async def test_get_updates_offset_and_allowed_updates(
     emu.block(READER)
     updates = await bot.get_updates(timeout=0)
     assert [u.update_id for u in updates] == [1, 2]
-    emu.unblock(READER)
+    emu.unblock(READER)  # created before the bot narrows allowed_updates: still delivered
+    assert len(await bot.get_updates(offset=3, allowed_updates=["message"], timeout=0)) == 1
+    emu.block(READER)  # not created at all now
     emu.send_text(READER, "two")
-    only_messages = await bot.get_updates(offset=3, allowed_updates=["message"], timeout=0)
-    assert [u.message.text for u in only_messages if u.message] == ["two"]
-    assert len(only_messages) == 1  # the my_chat_member update was dropped
+    later = await bot.get_updates(offset=4, timeout=0)
+    assert [u.message.text for u in later if u.message] == ["two"]
+    assert len(later) == 1
 
 
 async def test_webhook_blocks_get_updates(bot: telegram.Bot) -> None:
@@ -155,3 +158,38 @@ async def test_webhook_blocks_get_updates(bot: telegram.Bot) -> None:
         await bot.get_updates(timeout=0)
     await bot.delete_webhook()
     assert await bot.get_updates(timeout=0) == ()
+
+
+async def test_a_wait_that_times_out_says_what_happened(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    await bot.send_message(CHANNEL, "only this")
+    with pytest.raises(AssertionError) as err:
+        await emu.wait_for_messages(READER, 1, timeout=0.05)
+    assert "got 0" in str(err.value)
+    assert "'sendMessage': 1" in str(err.value)
+    with pytest.raises(AssertionError, match="not met within"):
+        await emu.wait_until(lambda: False, timeout=0.05)
+
+
+async def test_writing_to_the_bot_unblocks_it_first(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    emu.block(READER)
+    emu.send_text(READER, "/start")
+    updates = await bot.get_updates(timeout=0)
+    kinds = [
+        (u.my_chat_member.new_chat_member.status if u.my_chat_member else "message")
+        for u in updates
+    ]
+    assert kinds == ["kicked", "member", "message"]
+    await bot.send_message(READER, "welcome back")
+
+
+async def test_privacy_mode_in_groups(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    emu.add_group(-400, title="Newsroom")
+    emu.add_group(-401, title="Admins", bot_status="administrator")
+    emu.send_text(READER, "chatter the bot doesn't see", chat_id=-400)
+    emu.send_text(READER, "/help", chat_id=-400)
+    emu.send_text(READER, "hey @newsbot_test_bot", chat_id=-400)
+    emu.send_text(READER, "an admin bot sees everything", chat_id=-401)
+    texts = [u.message.text for u in await bot.get_updates(timeout=0) if u.message]
+    assert texts == ["/help", "hey @newsbot_test_bot", "an admin bot sees everything"]
