@@ -53,8 +53,18 @@ def feed_is_failing(feed: Feed, now: datetime, after_seconds: int) -> bool:
 
 
 def channel_is_failing(chat: Chat, last_failure: str | None) -> bool:
-    """A target channel that removed the bot, or whose latest posts failed for good."""
-    return chat.is_target and (chat.status != "active" or last_failure is not None)
+    """A target channel whose latest posts failed for good, or that delivery found gone.
+
+    A removal Telegram announced (my_chat_member) is told to the admins at once
+    by ``bot.handlers.membership``, which leaves no error on the chat; only a
+    removal found while sending (the update was missed) carries one, so only
+    that one is alerted here: one message per event, not two.
+    """
+    if not chat.is_target:
+        return False
+    if last_failure is not None:
+        return True
+    return chat.status != "active" and chat.last_error is not None
 
 
 def feed_label(feed: Feed) -> str:
