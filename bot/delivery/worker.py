@@ -288,7 +288,8 @@ class DeliveryWorker:
         wait = self.limiter.chat_ready_in(row.chat_id, row.chat_kind)
         if wait > 0:
             await asyncio.sleep(wait)
-        language = row.language or self._default_language
+        # Readers chose their language; channels and groups speak the outlet's.
+        language = (row.language if row.chat_kind == "private" else None) or self._default_language
         prepaid = True
         for _migration in range(3):
             self.limiter.record_send(row.chat_id, row.chat_kind)
