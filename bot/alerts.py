@@ -9,10 +9,8 @@ one whose write took effect sends the message: no floods, no duplicates.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,24 +173,3 @@ async def _tell_raised(bot: Bot, services: Services, raised: list[Problem]) -> N
 async def _tell(bot: Bot, services: Services, msgid: str, label: str, **values: Any) -> None:
     escaped = {key: html.escape(str(value), quote=False) for key, value in values.items()}
     await notify_admins(bot, services, msgid, label=html.escape(label, quote=False), **escaped)
-
-
-def alerts_after_tick(bot: Bot, services: Services) -> Callable[[list[Any]], None]:
-    """A ``FeedScheduler(after_tick=...)`` callback: check alerts after each tick, one check
-    at a time (a tick that finds one still running skips)."""
-    running: set[asyncio.Task[None]] = set()
-
-    async def check() -> None:
-        try:
-            await check_alerts(bot, services)
-        except Exception:  # an alert check must never stop polling
-            log.exception("alert check failed")
-
-    def after_tick(_results: list[Any]) -> None:
-        if running:
-            return
-        task = asyncio.get_running_loop().create_task(check(), name="alerts")
-        running.add(task)
-        task.add_done_callback(running.discard)
-
-    return after_tick

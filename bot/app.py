@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
-from bot.alerts import alerts_after_tick
+from bot.alerts import check_alerts
 from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.fetcher import Fetcher
@@ -122,7 +122,7 @@ class NewsBot:
         self.scheduler = FeedScheduler(
             services,
             LeaderLock(services.engine),
-            after_tick=alerts_after_tick(self.application.bot, services),
+            after_poll=lambda _results: check_alerts(self.application.bot, services),
         )
         self._receive_updates = receive_updates
         self._updates_leader = LeaderLock(services.engine, UPDATES_LOCK)

@@ -41,6 +41,13 @@ async def answer(emulator: Any, user_id: int, text: str) -> str:
     return str((await ask(emulator, user_id, text))[0].text)
 
 
+async def seeded_alerts(emulator: Any) -> None:
+    """The seeded history has a failing feed and a lost channel: the running bot tells first."""
+    feed_alert, channel_alert = await emulator.wait_for_messages(ADMIN, 2, timeout=15)
+    assert "Failing <Feed> has been failing since" in feed_alert.text
+    assert "Channel @old stopped accepting posts" in channel_alert.text
+
+
 def uploaded(emulator: Any, file_id: str) -> bytes:
     stored = emulator.files.get(file_id)
     assert stored is not None, f"the emulator has no file {file_id}"
@@ -54,6 +61,7 @@ async def test_stats_shows_the_figures_and_a_chart(emulator: Any, db_url: str) -
     await engine.dispose()
     people(emulator)
     async with running_bot(emulator, db_url, admins=[ADMIN]):
+        await seeded_alerts(emulator)
         text, chart = await ask(emulator, ADMIN, "/stats", replies=2)
     assert text.kind == "text"
     for expected in (
@@ -256,6 +264,7 @@ async def test_export_sends_two_csv_files(emulator: Any, db_url: str) -> None:
     await engine.dispose()
     people(emulator)
     async with running_bot(emulator, db_url, admins=[ADMIN]):
+        await seeded_alerts(emulator)
         readers, deliveries = await ask(emulator, ADMIN, "/export", replies=2)
     assert readers.kind == deliveries.kind == "document"
     assert readers.document["file_name"] == "readers-per-day.csv"

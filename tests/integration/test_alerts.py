@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.alerts import alerts_after_tick, check_alerts, find_problems
+from bot.alerts import check_alerts, find_problems
 from storage.db import utcnow
 from storage.models import Alert, Feed
 from tests.feedgen import items, rss
@@ -190,7 +190,7 @@ async def test_a_removal_telegram_announced_is_told_once_not_alerted_again(
     assert len(texts(emulator, ADMIN)) == 1
 
 
-async def test_the_after_tick_hook_checks_one_at_a_time(
+async def test_the_running_bot_alerts_once_while_the_feed_keeps_failing(
     emulator: Any, feed_server: Any, db_url: str
 ) -> None:
     emulator.add_user(ADMIN, "Admin", "en")
@@ -200,20 +200,13 @@ async def test_the_after_tick_hook_checks_one_at_a_time(
         "feeds": [{"url": feed_server.url("/rss"), "interval": 1}],
         "alerts": {"feed_failing_after": 0},
     }
-    async with running_bot(emulator, db_url, **settings) as bot:
-
-        async def failed() -> bool:
-            return (await feed_state(bot)).error_count >= 1
-
-        await until(failed)
-        after_tick = alerts_after_tick(bot.newsbot.application.bot, bot.services)
-        for _ in range(5):  # ticks faster than a check: the extra ones are skipped
-            after_tick([])
+    async with running_bot(emulator, db_url, **settings):
         await emulator.wait_for_messages(ADMIN, 1, timeout=15)
-        for _ in range(3):
-            after_tick([])
-            await asyncio.sleep(0.2)
-    assert len(texts(emulator, ADMIN)) == 1
+        polls = feed_server.hits("/rss")
+        # Many more ticks and another failed poll: still the one alert.
+        await emulator.wait_until(lambda: feed_server.hits("/rss") >= polls + 1, timeout=15)
+    assert len(alerts(emulator, ADMIN)) == 1
+    assert "has been failing" in alerts(emulator, ADMIN)[0]
 
 
 async def test_a_channel_whose_posts_fail_for_good_alerts_once(
