@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
+from bot.alerts import check_alerts
 from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.fetcher import Fetcher
@@ -118,7 +119,11 @@ class NewsBot:
             worker_id=worker_id(),
         )
         services.delivery = self.worker
-        self.scheduler = FeedScheduler(services, LeaderLock(services.engine))
+        self.scheduler = FeedScheduler(
+            services,
+            LeaderLock(services.engine),
+            after_poll=lambda _results: check_alerts(self.application.bot, services),
+        )
         self._receive_updates = receive_updates
         self._updates_leader = LeaderLock(services.engine, UPDATES_LOCK)
         self._stop = asyncio.Event()

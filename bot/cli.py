@@ -129,6 +129,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.alerts import check_alerts
     from bot.app import NewsBot, open_services
     from bot.scheduler import poll_all
 
@@ -140,6 +141,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             await newsbot.worker.recover()
             results = await poll_all(services)
             report = await newsbot.worker.drain()
+            await check_alerts(newsbot.application.bot, services)
         finally:
             await newsbot.application.shutdown()
     for result in results:

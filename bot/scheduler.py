@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -67,11 +67,11 @@ class FeedScheduler:
         services: Services,
         leader: LeaderLock,
         *,
-        after_tick: Callable[[list[RefreshResult]], None] | None = None,
+        after_poll: Callable[[list[RefreshResult]], Awaitable[object]] | None = None,
     ) -> None:
         self._services = services
         self._leader = leader
-        self._after_tick = after_tick
+        self._after_poll = after_poll
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._leading = False
         self._polling: asyncio.Task[None] | None = None
@@ -103,8 +103,9 @@ class FeedScheduler:
             if not await self._lead():
                 return
             results = await poll_due(self._services)
-            if self._after_tick is not None:
-                self._after_tick(results)
+            if self._after_poll is not None:
+                # Part of the poll, so it runs one at a time and a stop waits for it.
+                await self._after_poll(results)
         except Exception:  # the database gone, say: the next tick tries again
             log.exception("feed poll failed")
 

@@ -11,9 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.emulator import BotApiEmulator
-
 from bot.app import NewsBot, open_services
+from bot.sandbox.emulator import BotApiEmulator
 from bot.services import Services
 from config.settings import Settings
 from storage.models import Delivery

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from storage.deliveries import enqueue_post
 
 from bot.articles.enrich import Enriched, enrich_entry
 from bot.feeds.parser import Entry, ParsedFeed, parse_feed
@@ -25,6 +24,7 @@ from bot.fetcher import Fetcher, FetchError, FetchResult
 from config.settings import Settings
 from storage.articles import article_post, known_keys
 from storage.db import SessionFactory, utcnow
+from storage.deliveries import enqueue_post
 from storage.models import Article, Feed
 
 log = logging.getLogger(__name__)

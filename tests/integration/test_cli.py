@@ -148,3 +148,65 @@ def test_help_lists_the_commands(tmp_path: Path, args: list[str]) -> None:
     result = newsbot(tmp_path, *args)
     assert result.returncode == 0
     assert "feeds" in result.stdout or "add" in result.stdout
+
+
+async def run_async(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    """Run ``newsbot`` without blocking the loop that serves the emulator and the feeds."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=clean_env(tmp_path, **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_poll_once_delivers_what_is_new_and_exits(
+    tmp_path: Path, emulator: Any, feed_server: Any
+) -> None:
+    channel = -1005550000001
+    emulator.add_channel(channel, username="@cron_news", title="Cron")
+    feed_server.put("/rss", rss(items("story", 3)))
+    (tmp_path / "newsbot.toml").write_text(
+        f'[[feeds]]\nurl = "{feed_server.url("/rss")}"\nchannels = ["@cron_news"]\nbackfill = 2\n',
+        encoding="utf-8",
+    )
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "NEWSBOT_API_URL": emulator.api_root,
+        "NEWSBOT_CONFIG": "newsbot.toml",
+    }
+    code, out, err = await run_async(tmp_path, "poll", "--once", **env)
+    assert code == 0, err[-2000:]
+    assert "2 new posts" in out
+    assert [m.text.split("\n")[0] for m in emulator.messages(channel)] == [
+        "Story story 1",
+        "Story story 2",
+    ]
+    code, out, err = await run_async(tmp_path, "poll", "--once", **env)
+    assert code == 0, err[-2000:]
+    assert "0 new posts" in out and len(emulator.messages(channel)) == 2
+    assert emulator.count("getUpdates") == 0  # a cron run never takes a running bot's updates
+
+
+async def test_preview_shows_the_post_its_photo_and_length(
+    tmp_path: Path, feed_server: Any
+) -> None:
+    from bot.sandbox.sample import serve_sample
+
+    feed_url = await serve_sample(feed_server)
+    code, out, err = await run_async(
+        tmp_path, "preview", feed_url, "--limit", "3", NEWSBOT_ALLOW_PRIVATE_FETCH="true"
+    )
+    assert code == 0, err[-2000:]
+    assert out.count("=== post") == 3
+    assert "<b>Kazakhstan presents national report at the 48th UPR session in Geneva</b>" in out
+    assert "photo: " in out and "upr-geneva" in out
+    assert "UTF-16" in out
+    assert "522.42" not in out and "Share:" not in out
