@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,19 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
         return
+    async with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for what only PostgreSQL does (several processes)."""
+    async with postgres_database() as url:
+        yield url
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set NEWSBOT_TEST_POSTGRES_URL")
     name = f"newsbot_test_{uuid.uuid4().hex[:12]}"

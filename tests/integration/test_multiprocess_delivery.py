@@ -23,11 +23,9 @@ READERS = 120
 
 
 @pytest.fixture
-def pg_url(db_url: str) -> str:
-    """The shared fresh database, PostgreSQL only: SQLite serves a single process."""
-    if db_url.startswith("sqlite"):
-        pytest.skip("several processes share PostgreSQL, not SQLite")
-    return db_url
+def pg_url(postgres_url: str) -> str:
+    """Several processes share PostgreSQL; SQLite serves a single process."""
+    return postgres_url
 
 
 @pytest.fixture
