@@ -75,6 +75,7 @@ class FeedScheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._leading = False
         self._polling: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -95,6 +96,9 @@ class FeedScheduler:
         The poll runs as its own task, so a slow feed never makes the clock
         skip ticks (and APScheduler warn about it) and a stop can wait for it.
         """
+        # A tick already handed to the executor may still arrive during a stop.
+        if self._stopping:
+            return
         if self._polling is None or self._polling.done():
             self._polling = asyncio.create_task(self._poll(), name="feed-poll")
 
@@ -118,6 +122,7 @@ class FeedScheduler:
 
     async def shutdown(self) -> None:
         """Start no new poll, let a running one finish (its results are one transaction)."""
+        self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._polling is not None and not self._polling.done():

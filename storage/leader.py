@@ -9,6 +9,7 @@ SQLite serves one process, which is always the leader.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import zlib
@@ -59,6 +60,9 @@ class LeaderLock:
         self._params = {"key": key} if namespace is None else {"key": key, "namespace": namespace}
         self._connection: AsyncConnection | None = None
         self._held = False
+        # One connection carries the lock and takes one operation at a time:
+        # a release must not run into a check still under way.
+        self._busy = asyncio.Lock()
 
     @property
     def is_leader(self) -> bool:
@@ -66,6 +70,10 @@ class LeaderLock:
 
     async def try_acquire(self) -> bool:
         """Become (or stay) the leader if nobody else is; never waits for the lock."""
+        async with self._busy:
+            return await self._try_acquire()
+
+    async def _try_acquire(self) -> bool:
         if self._engine.dialect.name != "postgresql":
             self._held = True
             return True
@@ -92,6 +100,10 @@ class LeaderLock:
 
     async def release(self) -> None:
         """Give up leadership (clean shutdown); another process can take over at once."""
+        async with self._busy:
+            await self._release()
+
+    async def _release(self) -> None:
         if self._connection is not None and self._held:
             try:
                 await self._connection.execute(
