@@ -28,7 +28,7 @@ ACTIVE, BLOCKED, JOINS, LEAVES = "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
 
 def render_chart(points: Sequence[DayPoint], labels: dict[str, str] | None = None) -> bytes:
     """PNG bytes of the readers chart; ``labels`` translates the legend and titles."""
-    text = {**_ENGLISH, **(labels or {})}
+    text = {**CHART_LABELS, **(labels or {})}
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     days = [p.day for p in points]
@@ -66,7 +66,8 @@ def render_chart(points: Sequence[DayPoint], labels: dict[str, str] | None = Non
     return buffer.getvalue()
 
 
-_ENGLISH = {
+# The chart's words in English: the msgids the admins' catalog translates.
+CHART_LABELS = {
     "title": "Readers, last 30 days",
     "active": "active",
     "blocked": "blocked",

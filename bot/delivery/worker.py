@@ -245,18 +245,18 @@ class DeliveryWorker:
                     log.exception("delivery loop failed, retrying in %.1fs", pause)
                     await self._idle(stop, pause)
         finally:
-            for helper in (interrupter, sharer):
-                helper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await helper
-            await self._return_next_batch()
-            await self._settle()
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
-            await self._flush()
-            await self.close()
+            await self._wind_down(flusher, interrupter, sharer)
             self.limiter.resume()
+
+    async def _wind_down(self, flusher: asyncio.Task[None], *helpers: asyncio.Task[None]) -> None:
+        """Stop the helpers, hand back claims not yet started, record every outcome, close."""
+        for helper in helpers:
+            await _cancelled(helper)
+        await self._return_next_batch()
+        await self._settle()
+        await _cancelled(flusher)  # the last outcomes are flushed below, not mid-write
+        await self._flush()
+        await self.close()
 
     async def _interrupt_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
@@ -287,16 +287,7 @@ class DeliveryWorker:
                 if wait > 0:
                     await asyncio.sleep(wait)
         finally:
-            sharer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sharer
-            await self._return_next_batch()
-            await self._settle()
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
-            await self._flush()
-            await self.close()
+            await self._wind_down(flusher, sharer)
         async with self._db, self._sessions() as session:
             remaining = await queue.count_open(session)
         end = self.stats
@@ -627,3 +618,9 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True  # it exists, as another user
     return True
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import management
-from bot.chart import render_chart
+from bot.chart import CHART_LABELS, render_chart
 from bot.i18n import normalize_language, translate
 from bot.opml import OpmlError
 from bot.roles import Role, role_of
@@ -131,16 +131,6 @@ async def stats(update: Update, context: Context, services: Services, language: 
         InputFile(io.BytesIO(png), filename="readers.png"),
         caption=translate(language, "Readers, last 30 days"),
     )
-
-
-CHART_LABELS = {
-    "title": "Readers, last 30 days",
-    "active": "active",
-    "blocked": "blocked",
-    "joins": "joined",
-    "leaves": "left",
-    "per_day": "Joined and left per day",
-}
 
 
 @admin_only
