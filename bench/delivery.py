@@ -46,7 +46,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 from bot.delivery.limiter import allowed_rate
 from bot.delivery.transport import make_request
 from bot.delivery.worker import DeliveryWorker
-from bot.fetcher import Fetcher
+from bot.feeds.fetcher import Fetcher
 from config.settings import DeliverySettings, PollingSettings, Settings
 from storage import db
 from storage.deliveries import enqueue_post

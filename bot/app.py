@@ -16,14 +16,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
-from bot.alerts import check_alerts
 from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
-from bot.fetcher import Fetcher
+from bot.feeds.fetcher import Fetcher
 from bot.handlers import register_handlers
 from bot.handlers.readers import publish_command_menus
+from bot.newsroom.alerts import check_alerts
+from bot.newsroom.services import SERVICES_KEY, Services
 from bot.scheduler import FeedScheduler
-from bot.services import SERVICES_KEY, Services
 from config.settings import Settings, parse_chat_ref
 from storage.chats import ensure_channel
 from storage.db import create_engine, session_factory, upgrade

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.feeds.refresh import RefreshResult, refresh_feed
-from bot.services import Services
+from bot.newsroom.services import Services
 from storage.db import utcnow
 from storage.feeds import due_feeds, list_feeds
 from storage.leader import LeaderLock

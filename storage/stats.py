@@ -1,7 +1,7 @@
 """The SQL behind the admins' figures: counts over chats, events, feeds and deliveries.
 
 Every query here reads; none writes. Assembling the figures into a report is
-``bot.stats``'s job, so these functions return plain rows and counts.
+``bot.newsroom.stats``'s job, so these functions return plain rows and counts.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app import NewsBot, open_services
+from bot.newsroom.services import Services
 from bot.sandbox.emulator import BotApiEmulator
-from bot.services import Services
 from config.settings import Settings
 from storage.models import Delivery
 

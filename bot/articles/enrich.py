@@ -27,8 +27,8 @@ from bot.articles.images import (
     inspect_photo,
 )
 from bot.articles.summarize import clean_teaser, split_sentences, summarize
+from bot.feeds.fetcher import Fetcher, FetchError
 from bot.feeds.parser import Entry, ImageCandidate, is_junk_image
-from bot.fetcher import Fetcher, FetchError
 from bot.render.post import PostContent
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from telegram.error import TelegramError
 from bot.articles.images import ImageRejected, reencode_for_telegram
 from bot.delivery.limiter import Departure, RateLimiter
 from bot.delivery.outcomes import Action, classify
-from bot.fetcher import Fetcher, FetchError
+from bot.feeds.fetcher import Fetcher, FetchError
 from bot.render.post import PostContent, render_post
 
 log = logging.getLogger(__name__)

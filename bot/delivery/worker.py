@@ -35,7 +35,7 @@ from bot.delivery.content import post_content
 from bot.delivery.limiter import Departure, RateLimiter, allowed_rate
 from bot.delivery.outcomes import Action, Backoff, classify
 from bot.delivery.sender import PostState, Sender
-from bot.fetcher import Fetcher
+from bot.feeds.fetcher import Fetcher
 from config.settings import Settings
 from storage import deliveries as queue
 from storage.db import utcnow

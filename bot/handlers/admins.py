@@ -1,5 +1,5 @@
 """Handlers for admins: stats with a chart, exports, and the controls for feeds, channels,
-editors and OPML. Thin: check the role, parse the input, call ``bot.management``, reply."""
+editors and OPML. Thin: check the role, parse the input, call ``bot.newsroom.management``, reply."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import management
-from bot.chart import CHART_LABELS, render_chart
+from bot.feeds.opml import OpmlError
 from bot.i18n import normalize_language, translate
-from bot.opml import OpmlError
-from bot.roles import Role, role_of
-from bot.services import Services, services_of
-from bot.stats import (
+from bot.newsroom import management
+from bot.newsroom.chart import CHART_LABELS, render_chart
+from bot.newsroom.roles import Role, role_of
+from bot.newsroom.services import Services, services_of
+from bot.newsroom.stats import (
     collect_history,
     collect_post_reach,
     collect_stats,

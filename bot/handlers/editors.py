@@ -2,7 +2,7 @@
 
 Authority is checked on every step, not only on the command: a button press is
 refused unless the presser is an editor now, whatever the callback data says
-(it may be forwarded or replayed). The work is in :mod:`bot.breaking`.
+(it may be forwarded or replayed). The work is in :mod:`bot.newsroom.breaking`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 from telegram.ext import MessageHandler as _MessageHandler
 
-from bot import breaking
-from bot.breaking import Candidate, Step
 from bot.i18n import normalize_language, translate
-from bot.roles import Role, role_of
-from bot.services import Services, services_of
+from bot.newsroom import breaking
+from bot.newsroom.breaking import Candidate, Step
+from bot.newsroom.roles import Role, role_of
+from bot.newsroom.services import Services, services_of
 from storage import audit
 from storage.chats import chat_by_telegram_id
 

@@ -20,9 +20,9 @@ from telegram import ChatMember, ChatMemberAdministrator, ChatMemberRestricted, 
 from telegram.constants import ChatType
 from telegram.ext import Application, ChatMemberHandler, ContextTypes
 
-from bot import readers
-from bot.notify import notify_admins
-from bot.services import Services, services_of
+from bot.newsroom import readers
+from bot.newsroom.notify import notify_admins
+from bot.newsroom.services import Services, services_of
 from storage.chats import channel_by_ref, record_event, set_status
 from storage.db import utcnow
 from storage.models import Chat

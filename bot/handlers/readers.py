@@ -1,7 +1,7 @@
 """Handlers for readers: /start, /subscribe, /unsubscribe, /topics, /language, /help,
 /stop, /forget, the buttons under those messages, and the catch-all hint.
 
-Each handler parses the update, calls a service in ``bot.readers`` and replies
+Each handler parses the update, calls a service in ``bot.newsroom.readers`` and replies
 in the reader's language. Reader commands work in a private chat; in a group
 they answer with a link to one. Callback data all start with ``r:`` and stay
 under Telegram's 64 bytes; anything else that reaches the catch-all is a
@@ -37,12 +37,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import readers
 from bot.handlers import admins, editors, membership
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language, translate
-from bot.readers import ALL_TOPICS, Change, Reader
-from bot.roles import Role, role_of
-from bot.services import services_of
+from bot.newsroom import readers
+from bot.newsroom.readers import ALL_TOPICS, Change, Reader
+from bot.newsroom.roles import Role, role_of
+from bot.newsroom.services import services_of
 from storage.db import SessionFactory
 
 log = logging.getLogger(__name__)

@@ -10,18 +10,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.api import BotApi
 from bot.sandbox.limits import TelegramLimits
-
-if TYPE_CHECKING:
-    from bot.sandbox.emulator import BotApiEmulator
 
 __all__ = ["add_control_routes"]
 
-Action = Callable[["BotApiEmulator", dict[str, Any]], Any]
+Action = Callable[["BotApi", dict[str, Any]], Any]
 
 
 def _limits(value: Any) -> TelegramLimits | None:
@@ -33,7 +31,7 @@ def _limits(value: Any) -> TelegramLimits | None:
     return TelegramLimits(**{k: v for k, v in value.items() if k in fields})
 
 
-def _settings(emu: BotApiEmulator, body: dict[str, Any]) -> dict[str, Any]:
+def _settings(emu: BotApi, body: dict[str, Any]) -> dict[str, Any]:
     if "latency" in body:
         emu.latency = float(body["latency"])
     if "limits" in body:
@@ -42,7 +40,7 @@ def _settings(emu: BotApiEmulator, body: dict[str, Any]) -> dict[str, Any]:
     return {"latency": emu.latency, "limits": limits}
 
 
-def _document(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
+def _document(emu: BotApi, body: dict[str, Any]) -> Any:
     return emu.send_document(
         body["user_id"],
         body["filename"],
@@ -126,9 +124,7 @@ def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-def _post_handler(
-    emu: BotApiEmulator, action: Action
-) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _post_handler(emu: BotApi, action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         body: dict[str, Any] = {}
         if request.can_read_body:
@@ -144,7 +140,7 @@ def _post_handler(
     return handle
 
 
-def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
+def add_control_routes(app: web.Application, emu: BotApi) -> None:
     """Mount the control API on the emulator's aiohttp application."""
     for name, action in _POST.items():
         app.router.add_post(f"/_sandbox/{name}", _post_handler(emu, action))

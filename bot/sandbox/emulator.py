@@ -25,6 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.sandbox.api import DISCONNECT, BotApi
+from bot.sandbox.control import add_control_routes
 from bot.sandbox.errors import ApiError
 from bot.sandbox.limits import TelegramLimits
 from bot.sandbox.media import FILE_UPLOAD_MAX
@@ -52,8 +53,6 @@ class BotApiEmulator(BotApi):
         self._host = "127.0.0.1"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from bot.sandbox.control import add_control_routes
-
         app = web.Application(client_max_size=FILE_UPLOAD_MAX + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_bot)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)

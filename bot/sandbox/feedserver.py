@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.sandbox.media import make_image
 
-__all__ = ["FeedServer", "serve_sample"]
+__all__ = ["FeedServer"]
 
 
 @dataclass
@@ -182,13 +182,6 @@ class FeedServer:
         headers["Content-Type"] = resource.content_type
         body = b"" if request.method == "HEAD" else resource.body
         return web.Response(body=body, headers=headers)
-
-
-async def serve_sample(server: FeedServer) -> str:
-    """Put the bundled sample site on ``server``; returns the feed URL (see bot.sandbox.sample)."""
-    from bot.sandbox import sample  # the sample builds on this module
-
-    return await sample.serve_sample(server)
 
 
 def _key(path: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.opml import OpmlFeed, build_opml, parse_opml
+from bot.feeds.opml import OpmlFeed, build_opml, parse_opml
 from storage.db import create_engine, session_factory
 from storage.models import Feed, Role
 from tests.feedgen import items, rss

@@ -11,7 +11,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.roles import Role, role_of
+from bot.newsroom.roles import Role, role_of
 from storage.db import create_engine, session_factory, upgrade, utcnow
 from storage.models import Chat, Feed, Subscription
 from storage.models import Role as RoleRow

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.alerts import check_alerts, find_problems
+from bot.newsroom.alerts import check_alerts, find_problems
 from storage.db import utcnow
 from storage.models import Alert, Feed
 from tests.feedgen import items, rss

@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot import breaking
 from bot.app import open_services
+from bot.newsroom import breaking
 from storage import posts
 from storage.db import utcnow
 from storage.models import AuditEntry, Chat, Delivery, Post, Subscription

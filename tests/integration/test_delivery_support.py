@@ -17,7 +17,7 @@ from telegram import Bot
 
 from bot.delivery.transport import make_request
 from bot.delivery.worker import DeliveryWorker
-from bot.fetcher import Fetcher
+from bot.feeds.fetcher import Fetcher
 from bot.sandbox.emulator import BotApiEmulator
 from config.settings import DeliverySettings, PollingSettings, Settings
 from storage import db

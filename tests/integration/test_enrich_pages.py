@@ -18,8 +18,8 @@ from aiohttp import web
 from PIL import Image
 
 from bot.articles.enrich import enrich_entry
+from bot.feeds.fetcher import Fetcher
 from bot.feeds.parser import Entry, ImageCandidate, parse_feed
-from bot.fetcher import Fetcher
 from config.settings import PollingSettings
 
 DATA = Path(__file__).parents[1] / "data"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.fetcher import Fetcher, FetchError, Refused, TooLarge
+from bot.feeds.fetcher import Fetcher, FetchError, Refused, TooLarge
 from config.settings import PollingSettings
 
 SETTINGS = PollingSettings(timeout=2, max_bytes=64 * 1024, max_redirects=2)

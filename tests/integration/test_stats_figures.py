@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.stats import Stats, collect_history, collect_stats, stats_json
+from bot.newsroom.stats import Stats, collect_history, collect_stats, stats_json
 from storage.db import SessionFactory, create_engine, session_factory, upgrade, utcnow
 from storage.models import Article, Chat, ChatEvent, Delivery, Feed, Post, Subscription
 

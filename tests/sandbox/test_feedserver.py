@@ -102,12 +102,6 @@ async def test_sample_feed_points_at_the_server(feeds: FeedServer) -> None:
             assert chrome in first_page
 
 
-async def test_serve_sample_is_also_reachable_from_feedserver(feeds: FeedServer) -> None:
-    from bot.sandbox.feedserver import serve_sample as from_feedserver
-
-    assert await from_feedserver(feeds) == feeds.url("/rss/en.xml")
-
-
 async def test_extra_headers_and_the_requests_headers(feeds: FeedServer) -> None:
     feeds.put("/rss.xml", "<rss/>", headers={"Cache-Control": "max-age=300"})
     async with httpx.AsyncClient(headers={"User-Agent": "newsbot-test"}) as client:

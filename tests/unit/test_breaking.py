@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from telegram.error import BadRequest, Forbidden
 
-from bot.breaking import (
+from bot.newsroom.breaking import (
     Change,
     ChangeReport,
     Step,

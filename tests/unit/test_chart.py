@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from PIL import Image
 
-from bot.chart import render_chart
-from bot.stats import DayPoint
+from bot.newsroom.chart import render_chart
+from bot.newsroom.stats import DayPoint
 
 
 def days(count: int) -> list[DayPoint]:

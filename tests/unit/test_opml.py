@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.opml import OpmlError, OpmlFeed, build_opml, parse_opml
+from bot.feeds.opml import OpmlError, OpmlFeed, build_opml, parse_opml
 
 DATA = Path(__file__).parent.parent / "data" / "opml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.cli_admin import ProgressBar
+from bot.cli.admin import ProgressBar
 
 
 class Terminal(io.StringIO):

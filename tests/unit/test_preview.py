@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
-from bot.preview import PreviewItem, format_preview, preview_feed
+from bot.cli.preview import PreviewItem, format_preview, preview_feed
 from config.settings import FeedSettings, PostSettings, Settings
 from tests.unit.test_render_htmlcheck import check_telegram_html
 

@@ -27,7 +27,7 @@ from bot.handlers.readers import (
     topic_token,
     topics_keyboard,
 )
-from bot.readers import (
+from bot.newsroom.readers import (
     ALL_TOPICS,
     Reader,
     find_topic,
@@ -36,7 +36,7 @@ from bot.readers import (
     with_topic,
     without_topic,
 )
-from bot.roles import Role
+from bot.newsroom.roles import Role
 
 AVAILABLE = ("economy", "politics", "sport")
 ALL = frozenset({ALL_TOPICS})

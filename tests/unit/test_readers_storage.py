@@ -1,4 +1,4 @@
-"""storage.subscriptions and bot.readers against a real database (SQLite, and PostgreSQL
+"""storage.subscriptions and bot.newsroom.readers against a real database (SQLite, and PostgreSQL
 when configured): topics, status moves, and what /forget leaves behind."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from bot import readers
+from bot.newsroom import readers
 from storage.chats import ensure_channel
 from storage.db import SessionFactory, create_engine, session_factory, upgrade, utcnow
 from storage.deliveries import enqueue_post

@@ -7,7 +7,7 @@ import io
 import json
 from datetime import date, datetime
 
-from bot.stats import (
+from bot.newsroom.stats import (
     BreakingReach,
     DayPoint,
     DeliveryFigures,

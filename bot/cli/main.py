@@ -13,17 +13,14 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot import cli_admin, cli_editors
+from bot.cli import admin, editors
+from bot.cli.usage import UsageError
 from config.logging import configure_logging
 from config.settings import Settings, SettingsError, load_settings, parse_chat_ref
 
 log = logging.getLogger(__name__)
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-
-
-class UsageError(Exception):
-    """A bad argument; the message names it (exit 2)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_channels(commands, add)
     db = add("db", cmd_db, "database maintenance")
     db.add_argument("action", choices=["upgrade"])
-    cli_admin.register(add)
-    cli_editors.register(add)
+    admin.register(add)
+    editors.register(add)
     return parser
 
 
@@ -94,7 +91,7 @@ def _add_feeds(commands: Any, add: Callable[..., argparse.ArgumentParser]) -> No
     remove = sub.add_parser("remove", help="remove a feed")
     remove.add_argument("id", type=int)
     remove.set_defaults(func=cmd_feeds_remove)
-    cli_admin.register_feeds(sub)
+    admin.register_feeds(sub)
 
 
 def _add_channels(commands: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -129,8 +126,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.alerts import check_alerts
     from bot.app import NewsBot, open_services
+    from bot.newsroom.alerts import check_alerts
     from bot.scheduler import poll_all
 
     token = settings.require_token()
@@ -152,7 +149,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     # The demo's output is the transcript; routine INFO lines would bury it.
     if settings.log_level in ("DEBUG", "INFO"):
@@ -161,7 +158,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.preview import format_preview, preview_feed
+    from bot.cli.preview import format_preview, preview_feed
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")

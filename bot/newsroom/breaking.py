@@ -33,9 +33,9 @@ from bot.delivery.limiter import RateLimiter, allowed_rate
 from bot.delivery.outcomes import Action as SendAction
 from bot.delivery.outcomes import classify
 from bot.i18n import normalize_language, translate
+from bot.newsroom.services import Services
 from bot.render.post import CAPTION_LIMIT, TEXT_LIMIT, RenderedPost, render_post, telegram_length
 from bot.render.telegram_html import first_url
-from bot.services import Services
 from storage import audit
 from storage import posts as breaking_posts
 from storage.db import utcnow

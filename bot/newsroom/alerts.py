@@ -19,8 +19,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
 
-from bot.notify import notify_admins
-from bot.services import Services
+from bot.newsroom.notify import notify_admins
+from bot.newsroom.services import Services
 from storage import stats as queries
 from storage.db import utcnow
 from storage.models import Alert, Chat, Feed

@@ -18,12 +18,12 @@ from telegram import Bot, ChatMember
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
+from bot.feeds.fetcher import Fetcher, FetchError
+from bot.feeds.opml import OpmlFeed, build_opml, parse_opml
 from bot.feeds.parser import parse_feed
 from bot.feeds.refresh import FEED_ACCEPT
-from bot.fetcher import Fetcher, FetchError
 from bot.i18n import translate
-from bot.opml import OpmlFeed, build_opml, parse_opml
-from bot.services import Services
+from bot.newsroom.services import Services
 from config.settings import parse_chat_ref
 from storage import chats as chat_store
 from storage import feeds as feed_store
@@ -300,7 +300,7 @@ async def import_opml(
 ) -> ImportReport:
     """Add every feed of an OPML file that works; known ones are left as they are.
 
-    Raises :class:`bot.opml.OpmlError` when the file cannot be read at all.
+    Raises :class:`bot.feeds.opml.OpmlError` when the file cannot be read at all.
     """
     listed = parse_opml(data)
     async with services.sessions() as session:

@@ -48,7 +48,7 @@ def _usage(message: str) -> int:
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_services
-    from bot.stats import collect_stats, format_stats, stats_json
+    from bot.newsroom.stats import collect_stats, format_stats, stats_json
 
     async with open_services(settings) as services:
         figures = await collect_stats(services.sessions)
@@ -61,7 +61,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_editors_list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_services
-    from bot.management import list_editors
+    from bot.newsroom.management import list_editors
 
     async with open_services(settings) as services:
         editors = await list_editors(services)
@@ -82,7 +82,7 @@ async def cmd_editors_remove(args: argparse.Namespace, settings: Settings) -> in
 
 async def _editor_change(args: argparse.Namespace, settings: Settings, *, grant: bool) -> int:
     from bot.app import open_services
-    from bot.management import add_editor, parse_id, remove_editor
+    from bot.newsroom.management import add_editor, parse_id, remove_editor
 
     user_id = parse_id(args.user_id)
     if user_id is None:
@@ -98,8 +98,8 @@ async def _editor_change(args: argparse.Namespace, settings: Settings, *, grant:
 
 async def cmd_feeds_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_services
-    from bot.management import import_opml
-    from bot.opml import OpmlError
+    from bot.feeds.opml import OpmlError
+    from bot.newsroom.management import import_opml
 
     path = Path(args.file)
     try:
@@ -128,7 +128,7 @@ async def cmd_feeds_import(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_feeds_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_services
-    from bot.management import export_opml
+    from bot.newsroom.management import export_opml
 
     async with open_services(settings) as services:
         data = await export_opml(services)

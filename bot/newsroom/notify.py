@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.i18n import translate
-from bot.services import Services
+from bot.newsroom.services import Services
 from storage.chats import chat_by_telegram_id
 from storage.roles import users_with_role
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.fetcher import Fetcher
+from bot.feeds.fetcher import Fetcher
 from config.settings import Settings
 from storage.db import SessionFactory
 

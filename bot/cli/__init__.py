@@ -1,0 +1,1 @@
+"""The command line: `newsbot` and its subcommands (the outermost layer, beside bot.app)."""
