@@ -48,7 +48,9 @@ def _usage(message: str) -> int:
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_services
-    from bot.newsroom.stats import collect_stats, format_stats, stats_json
+    from bot.newsroom.stats.collect import collect_stats
+    from bot.newsroom.stats.exports import stats_json
+    from bot.newsroom.stats.message import format_stats
 
     async with open_services(settings) as services:
         figures = await collect_stats(services.sessions)

@@ -23,14 +23,9 @@ from bot.newsroom import management
 from bot.newsroom.chart import CHART_LABELS, render_chart
 from bot.newsroom.roles import Role, role_of
 from bot.newsroom.services import Services, services_of
-from bot.newsroom.stats import (
-    collect_history,
-    collect_post_reach,
-    collect_stats,
-    deliveries_csv,
-    format_stats,
-    readers_csv,
-)
+from bot.newsroom.stats.collect import collect_history, collect_post_reach, collect_stats
+from bot.newsroom.stats.exports import deliveries_csv, readers_csv
+from bot.newsroom.stats.message import format_stats
 from storage.chats import chat_by_telegram_id
 
 log = logging.getLogger(__name__)

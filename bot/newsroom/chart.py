@@ -18,7 +18,7 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from bot.newsroom.stats import DayPoint
+from bot.newsroom.stats.figures import DayPoint
 
 # 1200 x 900 px: sharp on a phone, far under Telegram's 10 MB and 10000 px limits.
 SIZE_INCHES = (8.0, 6.0)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.newsroom.stats import Stats, collect_history, collect_stats, stats_json
+from bot.newsroom.stats.collect import collect_history, collect_stats
+from bot.newsroom.stats.exports import stats_json
+from bot.newsroom.stats.figures import Stats
 from storage.db import SessionFactory, create_engine, session_factory, upgrade, utcnow
 from storage.models import Article, Chat, ChatEvent, Delivery, Feed, Post, Subscription
 

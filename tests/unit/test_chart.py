@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from PIL import Image
 
 from bot.newsroom.chart import render_chart
-from bot.newsroom.stats import DayPoint
+from bot.newsroom.stats.figures import DayPoint
 
 
 def days(count: int) -> list[DayPoint]:

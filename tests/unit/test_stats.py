@@ -7,19 +7,17 @@ import io
 import json
 from datetime import date, datetime
 
-from bot.newsroom.stats import (
+from bot.newsroom.stats.exports import readers_csv, stats_json
+from bot.newsroom.stats.figures import (
     BreakingReach,
     DayPoint,
     DeliveryFigures,
     FeedHealth,
     ReaderFigures,
     Stats,
-    duration,
-    format_stats,
-    reader_days,
-    readers_csv,
-    stats_json,
 )
+from bot.newsroom.stats.history import reader_days
+from bot.newsroom.stats.message import duration, format_stats
 from storage.stats import EventRow
 
 
