@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.parser import Entry, ParsedFeed, entry_key, is_junk_image, parse_feed
+from bot.feeds.parser.document import Entry, ParsedFeed, entry_key, is_junk_image, parse_feed
 
 FEEDS = Path(__file__).parents[1] / "data" / "feeds"
 FEED_URL = "https://feeds.example.com/"
