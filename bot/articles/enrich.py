@@ -28,7 +28,8 @@ from bot.articles.images import (
 )
 from bot.articles.summarize import clean_teaser, split_sentences, summarize
 from bot.feeds.fetcher import Fetcher, FetchError
-from bot.feeds.parser import Entry, ImageCandidate, is_junk_image
+from bot.feeds.parser.model import Entry, ImageCandidate
+from bot.feeds.parser.photos import is_junk_image
 from bot.render.post import PostContent
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bot.articles.enrich import enrich_entry, post_content
 from bot.feeds.fetcher import Fetcher
-from bot.feeds.parser import Entry, parse_feed
+from bot.feeds.parser.document import parse_feed
+from bot.feeds.parser.model import Entry
 from bot.render.post import CAPTION_LIMIT, TEXT_LIMIT, render_post
 from config.settings import FeedSettings, Settings
 

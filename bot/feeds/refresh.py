@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.articles.enrich import Enriched, enrich_entry
 from bot.feeds.fetcher import Fetcher, FetchError, FetchResult
-from bot.feeds.parser import Entry, ParsedFeed, parse_feed
+from bot.feeds.parser.document import parse_feed
+from bot.feeds.parser.model import Entry, ParsedFeed
 from bot.feeds.schedule import next_check_after_error, next_check_after_success
 from config.settings import Settings
 from storage.articles import article_post, known_keys

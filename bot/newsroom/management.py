@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 
 from bot.feeds.fetcher import Fetcher, FetchError
 from bot.feeds.opml import OpmlFeed, build_opml, parse_opml
-from bot.feeds.parser import parse_feed
+from bot.feeds.parser.document import parse_feed
 from bot.feeds.refresh import FEED_ACCEPT
 from bot.i18n import translate
 from bot.newsroom.services import Services

@@ -19,7 +19,8 @@ from PIL import Image
 
 from bot.articles.enrich import enrich_entry
 from bot.feeds.fetcher import Fetcher
-from bot.feeds.parser import Entry, ImageCandidate, parse_feed
+from bot.feeds.parser.document import parse_feed
+from bot.feeds.parser.model import Entry, ImageCandidate
 from config.settings import PollingSettings
 
 DATA = Path(__file__).parents[1] / "data"

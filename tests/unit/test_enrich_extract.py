@@ -9,7 +9,7 @@ import pytest
 from bot.articles.enrich import from_feed, is_teaser
 from bot.articles.extract import decode_page, extract_page
 from bot.articles.summarize import summarize
-from bot.feeds.parser import Entry
+from bot.feeds.parser.model import Entry
 
 PAGES = Path(__file__).parents[1] / "data" / "pages"
 RUSSIAN = "<html><body><p>Новый мост открыли для движения в понедельник.</p></body></html>"

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.feeds.parser import Entry, entry_key
+from bot.feeds.parser.model import Entry, entry_key
 from bot.feeds.refresh import publication_order, select_new, to_post
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

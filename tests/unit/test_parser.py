@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.parser import Entry, ParsedFeed, entry_key, is_junk_image, parse_feed
+from bot.feeds.parser.document import parse_feed
+from bot.feeds.parser.model import Entry, ParsedFeed, entry_key
+from bot.feeds.parser.photos import is_junk_image
 
 FEEDS = Path(__file__).parents[1] / "data" / "feeds"
 FEED_URL = "https://feeds.example.com/"

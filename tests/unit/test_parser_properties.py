@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.feeds.parser import parse_feed
+from bot.feeds.parser.document import parse_feed
 from bot.render.post import PostContent, render_post
 from bot.sandbox.entities import parse_html
 
