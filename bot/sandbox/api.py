@@ -21,7 +21,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.sandbox.entities import EntityParseError, ParsedText, parse_html, utf16_len
+from bot.sandbox.entities.parser import parse_html
+from bot.sandbox.entities.text import EntityParseError, ParsedText, utf16_len
 from bot.sandbox.errors import ApiError
 from bot.sandbox.limits import FloodControl, TelegramLimits
 from bot.sandbox.markup import check_reply_markup

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox.entities import utf16_len
+from bot.sandbox.entities.text import utf16_len
 from bot.sandbox.media import FileStore, make_image
 from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.transcript import format_transcript
