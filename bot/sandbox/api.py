@@ -36,7 +36,9 @@ from bot.sandbox.media import (
 )
 from bot.sandbox.model import Chat, SentMessage, member_json
 from bot.sandbox.params import Params, UploadedFile
-from bot.sandbox.world import DEFAULT_UPDATES, World, scope_key
+from bot.sandbox.world.actions import World
+from bot.sandbox.world.outbox import scope_key
+from bot.sandbox.world.state import DEFAULT_UPDATES
 
 __all__ = ["BOT_METHODS", "DISCONNECT", "BotApi"]
 

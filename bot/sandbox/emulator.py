@@ -2,7 +2,7 @@
 
 It serves ``/bot<token>/<method>`` and ``/file/bot<token>/<path>`` with
 Telegram's answer shapes and error strings (telegram.md A4). The layers:
-``World`` (bot.sandbox.world) is the scriptable Telegram around the bot,
+``World`` (bot.sandbox.world.actions) is the scriptable Telegram around the bot,
 ``BotApi`` (bot.sandbox.api) the methods the bot calls, and ``BotApiEmulator``
 here the HTTP server, plus the ``/_sandbox/...`` control endpoints
 (bot.sandbox.control) for a bot running in another process.
