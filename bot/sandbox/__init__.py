@@ -6,7 +6,7 @@
   faults, latency, flood limits and a transcript of what the bot sent.
   ``python -m bot.sandbox.emulator --port 8081`` runs it standalone; the
   ``/_sandbox/...`` endpoints (bot.sandbox.control) script it from another process.
-- ``bot.sandbox.entities.parse_html``: Telegram's HTML parse mode as a pure function.
+- ``bot.sandbox.entities.parser.parse_html``: Telegram's HTML parse mode as a pure function.
 - ``bot.sandbox.feedserver.FeedServer``: feeds, pages and images with ETag/304,
   failures, delays and redirects.
 - ``bot.sandbox.sample.serve_sample``: a Kazakh news site's feed, pages and photos.

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.api import BotApi
+from bot.sandbox.api.botapi import BotApi
 from bot.sandbox.limits import TelegramLimits
 
 __all__ = ["add_control_routes"]

@@ -2,8 +2,8 @@
 
 It serves ``/bot<token>/<method>`` and ``/file/bot<token>/<path>`` with
 Telegram's answer shapes and error strings (telegram.md A4). The layers:
-``World`` (bot.sandbox.world) is the scriptable Telegram around the bot,
-``BotApi`` (bot.sandbox.api) the methods the bot calls, and ``BotApiEmulator``
+``World`` (bot.sandbox.world.actions) is the scriptable Telegram around the bot,
+``BotApi`` (bot.sandbox.api.botapi) the methods the bot calls, and ``BotApiEmulator``
 here the HTTP server, plus the ``/_sandbox/...`` control endpoints
 (bot.sandbox.control) for a bot running in another process.
 
@@ -24,7 +24,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.api import DISCONNECT, BotApi
+from bot.sandbox.api.botapi import BotApi
+from bot.sandbox.api.switchboard import DISCONNECT
 from bot.sandbox.control import add_control_routes
 from bot.sandbox.errors import ApiError
 from bot.sandbox.limits import TelegramLimits

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sandbox.entities import EntityParseError, parse_html, utf16_len
+from bot.sandbox.entities.parser import parse_html
+from bot.sandbox.entities.text import EntityParseError, utf16_len
 
 
 def test_plain_text_has_no_entities() -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.feeds.parser.document import parse_feed
 from bot.render.post import PostContent, render_post
-from bot.sandbox.entities import parse_html
+from bot.sandbox.entities.parser import parse_html
 
 # Characters XML 1.0 allows; the rest cannot appear in a well-formed feed at all.
 XML_TEXT = st.text(

@@ -19,7 +19,7 @@ import pytest
 from bot.articles.enrich import from_feed, post_content
 from bot.feeds.parser.document import parse_feed
 from bot.render.post import render_post
-from bot.sandbox.entities import parse_html
+from bot.sandbox.entities.parser import parse_html
 from tests.unit.test_render_htmlcheck import check_telegram_html
 
 DATA = Path(__file__).parents[1] / "data"

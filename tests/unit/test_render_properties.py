@@ -1,7 +1,7 @@
 """Property tests: whatever a feed or an editor writes, the post is valid and fits.
 
 Two judges: the strict checker in test_render_htmlcheck and the Bot API
-emulator's own validator, ``bot.sandbox.entities.parse_html`` (TDLib's rules).
+emulator's own validator, ``bot.sandbox.entities.parser.parse_html`` (TDLib's rules).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.render.post import CAPTION_LIMIT, TEXT_LIMIT, PostContent, render_post, telegram_length
-from bot.sandbox.entities import parse_html, utf16_len
+from bot.sandbox.entities.parser import parse_html
+from bot.sandbox.entities.text import utf16_len
 from tests.unit.test_render_htmlcheck import check_telegram_html
 
 HOSTILE = st.sampled_from(

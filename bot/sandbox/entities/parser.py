@@ -17,7 +17,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["EntityParseError", "ParsedText", "parse_html", "utf16_len"]
+from bot.sandbox.entities.links import normalize_url
+from bot.sandbox.entities.nesting import clean_nesting
+from bot.sandbox.entities.references import decode_entity, decode_references
+from bot.sandbox.entities.text import EntityParseError, ParsedText, utf16_len
+
+__all__ = ["parse_html"]
 
 _TAG_TYPES = {
     "b": "bold",
@@ -38,60 +43,11 @@ _TAG_TYPES = {
     "tg-emoji": "custom_emoji",
     "tg-time": "date_time",
 }
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-# Entities that may contain, and be contained in, anything but code and pre.
-_FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
 _SPACE = " \t\n\r\f\v"
-_TRIMMED = " \t\n\r"
 _NAME_END = re.compile(r"[ \t\n\r\f\v>]")
 _ATTRIBUTE_END = re.compile(r"[ \t\n\r\f\v=>]")
 _MARKUP = re.compile(r"[<&]")
 _TG_USER_LINK = re.compile(r"^tg://user\?id=(\d{1,20})$", re.IGNORECASE)
-_BARE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d{1,5})?$")
-_URL_PARTS = re.compile(
-    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>[^/?#]*)(?P<rest>.*)$", re.DOTALL
-)
-
-
-class EntityParseError(ValueError):
-    """The text is not valid Telegram HTML; ``str(err)`` is Telegram's detail."""
-
-
-@dataclass(frozen=True)
-class ParsedText:
-    """Visible text and the entities Telegram would attach to it."""
-
-    text: str
-    entities: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def length(self) -> int:
-        """Length in UTF-16 code units, the unit Telegram's limits are safe to count in."""
-        return utf16_len(self.text)
-
-    def strip(self) -> ParsedText:
-        """Drop leading and trailing whitespace as Telegram does to a message, moving entities."""
-        stripped = self.text.strip(_TRIMMED)
-        if stripped == self.text:
-            return self
-        if not stripped:
-            return ParsedText("", [])
-        shift = utf16_len(self.text[: len(self.text) - len(self.text.lstrip(_TRIMMED))])
-        end = shift + utf16_len(stripped)
-        entities = []
-        for entity in self.entities:
-            start = max(entity["offset"], shift)
-            stop = min(entity["offset"] + entity["length"], end)
-            if stop > start:
-                entities.append({**entity, "offset": start - shift, "length": stop - start})
-        return ParsedText(stripped, entities)
-
-
-def utf16_len(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass
@@ -130,7 +86,7 @@ class _Parser:
         while i < n:
             ch = self.src[i]
             if ch == "&":
-                decoded, i2 = _decode_entity(self.src, i)
+                decoded, i2 = decode_entity(self.src, i)
                 if decoded is not None:
                     self.emit(decoded)
                     i = i2
@@ -148,7 +104,7 @@ class _Parser:
             raise EntityParseError(
                 f'Can\'t find end tag corresponding to start tag "{self.open[-1].name}"'
             )
-        return ParsedText("".join(self.out), _clean_nesting(self.entities))
+        return ParsedText("".join(self.out), clean_nesting(self.entities))
 
     def name_end(self, i: int) -> int:
         """Index of the first space or ">" from ``i`` (or the end of the text)."""
@@ -232,7 +188,7 @@ class _Parser:
             raise EntityParseError(
                 f"Unclosed start tag at byte offset {self.byte_offset(tag_begin)}"
             )
-        return _decode_references(self.src, i + 1, end), end + 1
+        return decode_references(self.src, i + 1, end), end + 1
 
     @staticmethod
     def apply_attribute(tag: _OpenTag, attr: str, value: str) -> None:
@@ -296,7 +252,7 @@ class _Parser:
                 entity["type"] = "text_mention"
                 entity["user"] = {"id": int(user.group(1)), "is_bot": False, "first_name": ""}
             else:
-                normalized = _normalize_url(url)
+                normalized = normalize_url(url)
                 if normalized is None:
                     return  # Telegram drops a link with an unusable URL and keeps its text
                 entity["url"] = normalized
@@ -318,131 +274,6 @@ class _Parser:
         elif tag.name == "code" and tag.argument:
             entity["language"] = tag.argument  # kept only until a same-range <pre> claims it
         self.entities.append(entity)
-
-
-def _decode_references(src: str, start: int, end: int) -> str:
-    """``src[start:end]`` with its character references decoded (an attribute value)."""
-    pieces: list[str] = []
-    i = start
-    while i < end:
-        amp = src.find("&", i, end)
-        if amp < 0:
-            pieces.append(src[i:end])
-            break
-        pieces.append(src[i:amp])
-        decoded, after = _decode_entity(src, amp)
-        if decoded is None or after > end:
-            pieces.append("&")
-            i = amp + 1
-        else:
-            pieces.append(decoded)
-            i = after
-    return "".join(pieces)
-
-
-def _decode_entity(src: str, pos: int) -> tuple[str | None, int]:
-    """Decode the character reference at ``src[pos] == "&"``, as TDLib does."""
-    end = pos + 1
-    n = len(src)
-    if end < n and src[end] == "#":
-        end += 1
-        value = 0
-        if end < n and src[end] == "x":
-            end += 1
-            while end < n and src[end] in "0123456789abcdefABCDEF":
-                value = value * 16 + int(src[end], 16)
-                end += 1
-                if value >= 0x10FFFF:
-                    return None, pos
-        else:
-            while end < n and src[end].isascii() and src[end].isdigit():
-                value = value * 10 + int(src[end])
-                end += 1
-                if value >= 0x10FFFF:
-                    return None, pos
-        if value == 0:
-            return None, pos
-        if 0xD800 <= value <= 0xDFFF:
-            raise EntityParseError(
-                "Text contains invalid Unicode characters after decoding HTML entities, "
-                "check for unmatched surrogate code units"
-            )
-        decoded = chr(value)
-    else:
-        while end < n and src[end].isascii() and src[end].isalpha():
-            end += 1
-        named = _NAMED_ENTITIES.get(src[pos + 1 : end])
-        if named is None:
-            return None, pos
-        decoded = named
-    if end < n and src[end] == ";":
-        end += 1
-    return decoded, end
-
-
-def _normalize_url(url: str) -> str | None:
-    """The URL of a text link as Telegram stores it, or None when Telegram would drop it.
-
-    A bare host gets ``http://``, and an empty path becomes ``/``
-    (``telegram.org`` -> ``http://telegram.org/``).
-    """
-    if not url or any(ch.isspace() for ch in url):
-        return None
-    match = _URL_PARTS.match(url)
-    if match is None:
-        return None
-    scheme, host, rest = match.group("scheme"), match.group("host"), match.group("rest")
-    if scheme is None:
-        if not _BARE_HOST.match(host):
-            return None
-        scheme = "http"
-    scheme = scheme.lower()
-    if scheme in ("tg", "ton"):
-        return url
-    if scheme not in ("http", "https") or not host:
-        return None
-    if not rest.startswith("/"):
-        rest = "/" + rest
-    return f"{scheme}://{host}{rest}"
-
-
-def _contains(outer: dict[str, Any], inner: dict[str, Any]) -> bool:
-    return (
-        outer["offset"] <= inner["offset"]
-        and inner["offset"] + inner["length"] <= outer["offset"] + outer["length"]
-    )
-
-
-def _clean_nesting(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sort like Telegram and drop entities nested where Telegram forbids it.
-
-    Formatting entities may sit inside anything except code and pre; nothing may
-    sit inside code or pre; blockquotes don't nest; other entities (links, custom
-    emoji, ...) can't contain each other.
-    """
-    # Inner entities close (and are recorded) first, so on equal ranges the later one is outer.
-    indexed = sorted(enumerate(entities), key=lambda p: (p[1]["offset"], -p[1]["length"], -p[0]))
-    ordered = [entity for _, entity in indexed]
-    for entity in ordered:
-        if entity["type"] == "code":
-            entity.pop("language", None)  # a language outlives only inside <pre>
-    kept: list[dict[str, Any]] = []
-    for entity in ordered:
-        if all(_may_nest(outer, entity) for outer in kept if _contains(outer, entity)):
-            kept.append(entity)
-    return kept
-
-
-def _may_nest(outer: dict[str, Any], inner: dict[str, Any]) -> bool:
-    otype, itype = outer["type"], inner["type"]
-    if otype in ("code", "pre"):
-        return False
-    if otype in _FORMATTING or itype in _FORMATTING:
-        return True
-    quotes = ("blockquote", "expandable_blockquote")
-    if otype in quotes:
-        return itype not in quotes
-    return False
 
 
 def parse_html(text: str) -> ParsedText:
