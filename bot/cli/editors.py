@@ -19,7 +19,7 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
 async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_services
     from bot.cli.usage import UsageError
-    from bot.newsroom.breaking import audit_line
+    from bot.newsroom.breaking.texts import audit_line
     from storage.audit import recent
 
     if args.limit < 1:

@@ -17,8 +17,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from telegram.ext import MessageHandler as _MessageHandler
 
 from bot.i18n import normalize_language, translate
-from bot.newsroom import breaking
-from bot.newsroom.breaking import Candidate, Step
+from bot.newsroom.breaking import changes, keyboards, ledger, preview, reports, texts
+from bot.newsroom.breaking.keyboards import Step
 from bot.newsroom.roles import Role, role_of
 from bot.newsroom.services import Services, services_of
 from storage import audit
@@ -50,7 +50,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("correct", on_correct, filters=private))
     application.add_handler(CommandHandler("audit", on_audit, filters=private))
     application.add_handler(
-        CallbackQueryHandler(on_button, pattern=rf"^{breaking.CALLBACK_PREFIX}:")
+        CallbackQueryHandler(on_button, pattern=rf"^{keyboards.CALLBACK_PREFIX}:")
     )
 
 
@@ -90,14 +90,14 @@ async def on_breaking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if asking is None:
         return
     services, user, message, language = asking
-    text = breaking.command_argument(message.caption if message.photo else message.text)
+    text = texts.command_argument(message.caption if message.photo else message.text)
     if not text:
         await message.reply_text(
             translate(language, "Write the news after the command: /breaking TEXT")
         )
         return
     photo = max(message.photo, key=lambda size: size.width * size.height) if message.photo else None
-    await breaking.preview(
+    await preview.preview(
         context.bot,
         services,
         author_id=user.id,
@@ -114,7 +114,7 @@ async def on_recall(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if asking is None:
         return
     services, _user, message, language = asking
-    candidates = await breaking.recall_candidates(services)
+    candidates = await ledger.recall_candidates(services)
     if not candidates:
         await message.reply_text(translate(language, "There is no published breaking post."))
         return
@@ -128,13 +128,13 @@ async def on_correct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if asking is None:
         return
     services, user, message, language = asking
-    text = breaking.command_argument(message.text)
+    text = texts.command_argument(message.text)
     if not text:
         await message.reply_text(
             translate(language, "Write the corrected text after the command: /correct TEXT")
         )
         return
-    post = await breaking.latest_post(services)
+    post = await ledger.latest_post(services)
     if post is None:
         await message.reply_text(translate(language, "There is no published breaking post."))
         return
@@ -143,7 +143,7 @@ async def on_correct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
     async def correct_and_report() -> None:
-        report = await breaking.correct(
+        report = await changes.correct(
             context.bot,
             services,
             post.id,
@@ -151,7 +151,7 @@ async def on_correct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             user.id,
             keep_going=lambda: context.application.running,
         )
-        await _edit(status, breaking.correction_report_text(post.id, report, language))
+        await _edit(status, reports.correction_report_text(post.id, report, language))
 
     context.application.create_task(correct_and_report(), update=update)
 
@@ -167,7 +167,7 @@ async def on_audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not entries:
         await message.reply_text(translate(language, "The audit log is empty."))
         return
-    lines = "\n".join(html.escape(breaking.audit_line(entry)) for entry in entries)
+    lines = "\n".join(html.escape(texts.audit_line(entry)) for entry in entries)
     header = translate(language, "Audit log, newest first:")
     await message.reply_text(f"{html.escape(header)}\n<pre>{lines}</pre>")
 
@@ -182,7 +182,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services = services_of(context.bot_data)
     language = await language_of(services, query.from_user)
-    parsed = breaking.parse_callback(query.data)
+    parsed = keyboards.parse_callback(query.data)
     if parsed is None:
         await query.answer()
         return
@@ -204,10 +204,10 @@ async def _publish(
 ) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    answer = await breaking.publish(services, post_id, user.id)
+    answer = await ledger.publish(services, post_id, user.id)
     await query.answer(answer.text(language))
     if answer.ok:
-        progress = breaking.follow_progress(
+        progress = preview.follow_progress(
             context.bot,
             services,
             post_id,
@@ -226,7 +226,7 @@ async def _cancel(
 ) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    answer = await breaking.cancel(context.bot, services, post_id, user.id, language)
+    answer = await preview.cancel(context.bot, services, post_id, user.id, language)
     await query.answer(answer.text(language))
 
 
@@ -239,7 +239,7 @@ async def _pick(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    candidates = await breaking.recall_candidates(services)
+    candidates = await ledger.recall_candidates(services)
     chosen = [c for c in candidates if c.post_id == post_id]
     if not chosen or not isinstance(query.message, Message):
         await query.answer(translate(language, "This post has already been recalled."))
@@ -259,7 +259,7 @@ async def _recall(
 ) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    answer, dropped = await breaking.start_recall(services, post_id)
+    answer, dropped = await ledger.start_recall(services, post_id)
     await query.answer(answer.text(language))
     if not answer.ok:
         return
@@ -268,7 +268,7 @@ async def _recall(
         await _edit(message, translate(language, "Recalling post #{post}…", post=post_id))
 
     async def recall_and_report() -> None:
-        report = await breaking.recall(
+        report = await changes.recall(
             context.bot,
             services,
             post_id,
@@ -276,7 +276,7 @@ async def _recall(
             dropped=dropped,
             keep_going=lambda: context.application.running,
         )
-        text = breaking.recall_report_text(post_id, report, language)
+        text = reports.recall_report_text(post_id, report, language)
         if message is not None:
             await _edit(message, text)
         else:
@@ -312,7 +312,7 @@ _STEPS = {
 
 
 def recall_prompt(
-    chosen: Candidate, others: list[Candidate], language: str
+    chosen: ledger.Candidate, others: list[ledger.Candidate], language: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Confirm recalling ``chosen`` (first button of the first row), or pick an older post."""
     when = chosen.published_at.strftime("%Y-%m-%d %H:%M UTC") if chosen.published_at else "-"
@@ -321,31 +321,31 @@ def recall_prompt(
             language,
             "Delete post #{post} from every chat it reached ({chats})?",
             post=chosen.post_id,
-            chats=breaking.format_number(chosen.chats, language),
+            chats=texts.format_number(chosen.chats, language),
         ),
-        f"<i>{html.escape(breaking.excerpt(chosen.text, 200))}</i>",
+        f"<i>{html.escape(texts.excerpt(chosen.text, 200))}</i>",
         translate(language, "Published {when}.", when=when),
     ]
     rows = [
         [
             InlineKeyboardButton(
                 translate(language, "🗑 Recall"),
-                callback_data=breaking.callback_data(Step.RECALL, chosen.post_id),
+                callback_data=keyboards.callback_data(Step.RECALL, chosen.post_id),
             ),
             InlineKeyboardButton(
                 translate(language, "Keep it"),
-                callback_data=breaking.callback_data(Step.KEEP, chosen.post_id),
+                callback_data=keyboards.callback_data(Step.KEEP, chosen.post_id),
             ),
         ]
     ]
     if others:
         lines.append(translate(language, "Or choose an older post:"))
     for other in others:
-        label = f"#{other.post_id} · {breaking.excerpt(other.text, 30)}"
+        label = f"#{other.post_id} · {texts.excerpt(other.text, 30)}"
         rows.append(
             [
                 InlineKeyboardButton(
-                    label, callback_data=breaking.callback_data(Step.PICK, other.post_id)
+                    label, callback_data=keyboards.callback_data(Step.PICK, other.post_id)
                 )
             ]
         )

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.app import open_services
-from bot.newsroom import breaking
+from bot.newsroom.breaking import ledger as breaking
 from storage import posts
 from storage.db import utcnow
 from storage.models import AuditEntry, Chat, Delivery, Post, Subscription

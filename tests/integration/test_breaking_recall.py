@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.newsroom import breaking
+from bot.newsroom.breaking import changes as breaking
 from bot.sandbox.emulator import BotApiEmulator
 from storage.models import Chat, Delivery
 from tests.harness import RunningBot, running_bot

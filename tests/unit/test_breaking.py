@@ -8,20 +8,20 @@ from datetime import datetime, timedelta
 import pytest
 from telegram.error import BadRequest, Forbidden
 
-from bot.newsroom.breaking import (
+from bot.newsroom.breaking.keyboards import Step, callback_data, parse_callback
+from bot.newsroom.breaking.reports import (
     Change,
     ChangeReport,
-    Step,
-    callback_data,
     change_of,
-    command_argument,
     deletable,
+    recall_report_text,
+)
+from bot.newsroom.breaking.texts import (
+    command_argument,
     draft_refusal,
     excerpt,
     format_number,
-    parse_callback,
     progress_text,
-    recall_report_text,
     with_status,
 )
 from bot.render.post import RenderedPost
