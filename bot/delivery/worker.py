@@ -37,9 +37,11 @@ from bot.delivery.outcomes import Action, Backoff, classify
 from bot.delivery.sender import PostState, Sender
 from bot.feeds.fetcher import Fetcher
 from config.settings import Settings
+from storage import claims
 from storage import deliveries as queue
+from storage.claims import Claimed
 from storage.db import utcnow
-from storage.deliveries import Claimed, Outcome
+from storage.deliveries import Outcome
 from storage.leader import WORKERS_NAMESPACE, LeaderLock, count_workers, worker_lock_key
 from storage.models import Article, Feed, Post
 
@@ -155,7 +157,7 @@ class DeliveryWorker:
     async def _release_dead_claims(self, *, include_own: bool) -> list[tuple[int, int, int]]:
         engine = self._sessions.kw.get("bind")
         async with self._db, self._sessions() as session:
-            owners = await queue.claim_owners(session)
+            owners = await claims.claim_owners(session)
         dead: list[str] = []
         for owner in owners:
             if owner == self.worker_id:
@@ -164,7 +166,7 @@ class DeliveryWorker:
             elif await self._is_dead(engine, owner):
                 dead.append(owner)
         async with self._db, self._sessions() as session:
-            return await queue.release_claims(session, dead, utcnow() - STALE_CLAIM)
+            return await claims.release_claims(session, dead, utcnow() - STALE_CLAIM)
 
     async def _is_dead(self, engine: AsyncEngine | None, owner: str) -> bool:
         if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
@@ -289,7 +291,7 @@ class DeliveryWorker:
         finally:
             await self._wind_down(flusher, sharer)
         async with self._db, self._sessions() as session:
-            remaining = await queue.count_open(session)
+            remaining = await claims.count_open(session)
         end = self.stats
         return DrainReport(
             sent=end.sent - start.sent,
@@ -330,7 +332,7 @@ class DeliveryWorker:
         if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
             await self._hold_liveness(engine)  # before any claim: others must see us alive
         async with self._db, self._sessions() as session:
-            rows = await queue.claim_due(session, self.worker_id, self._batch)
+            rows = await claims.claim_due(session, self.worker_id, self._batch)
             if rows:
                 await self._load_posts(session, {row.post_id for row in rows})
         return rows
@@ -397,9 +399,9 @@ class DeliveryWorker:
     async def _until_next_due(self) -> float | None:
         """Seconds until a pending row is due (0 if one is due now), None if nothing is open."""
         async with self._db, self._sessions() as session:
-            due = await queue.next_due_at(session)
+            due = await claims.next_due_at(session)
             if due is None:
-                if await queue.count_open(session) == 0:
+                if await claims.count_open(session) == 0:
                     return None
                 return 0.2  # rows in flight elsewhere: look again shortly
         seconds = (due - utcnow()).total_seconds()
