@@ -181,7 +181,7 @@ class Delivery(Base):
         UniqueConstraint("post_id", "chat_id", name="uq_deliveries_post_chat"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_chat", "chat_id", "status"),
-        # The claim's order (storage.deliveries): read a batch, never sort the queue.
+        # The claim's order (storage.claims): read a batch, never sort the queue.
         Index("ix_deliveries_queue", "status", "priority", "sort_at", "id"),
     )
 

@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 
 from bot.sandbox.emulator import BotApiEmulator
 from storage import db
+from storage.claims import claim_due, release_claims
 from storage.deliveries import Outcome as Written
-from storage.deliveries import claim_due, enqueue_post, record_outcomes, release_claims
+from storage.deliveries import enqueue_post, record_outcomes
 from storage.models import Chat, Delivery, Subscription
 from tests.integration.test_delivery_support import World, fresh_database
 
