@@ -11,7 +11,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import admins, editors, errors, readers
+from bot.handlers import editors, errors, readers
+from bot.handlers.admins import registration as admins
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

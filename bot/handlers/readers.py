@@ -37,7 +37,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admins, editors, membership
+from bot.handlers import editors, membership
+from bot.handlers.admins import registration as admins
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language, translate
 from bot.newsroom import readers
 from bot.newsroom.readers import ALL_TOPICS, Change, Reader

@@ -17,7 +17,8 @@ from telegram import (
 )
 from telegram.constants import InlineKeyboardButtonLimit
 
-from bot.handlers import admins, editors
+from bot.handlers import editors
+from bot.handlers.admins import registration as admins
 from bot.handlers.membership import may_post
 from bot.handlers.readers import (
     COMMANDS,
