@@ -20,7 +20,7 @@ from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.feeds.fetcher import Fetcher
 from bot.handlers import register_handlers
-from bot.handlers.readers import publish_command_menus
+from bot.handlers.readers.menu import publish_command_menus
 from bot.newsroom.alerts import check_alerts
 from bot.newsroom.services import SERVICES_KEY, Services
 from bot.scheduler import FeedScheduler

@@ -11,7 +11,9 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import admins, editors, errors, readers
+from bot.handlers import editors, errors
+from bot.handlers.admins import registration as admins
+from bot.handlers.readers import registration as readers
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -12,8 +12,9 @@ import re
 import pytest
 from telegram import Bot
 
-from bot.handlers import admins, editors
-from bot.handlers.readers import COMMANDS, publish_command_menus
+from bot.handlers import editors
+from bot.handlers.admins import registration as admins
+from bot.handlers.readers.menu import COMMANDS, publish_command_menus
 from bot.i18n import translate
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.feedserver import FeedServer

@@ -26,7 +26,11 @@ SOURCE = ROOT / "bot"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 # Calls whose argument at this position is a msgid.
 MSGID_ARGUMENT = {"translate": 1, "notify_admins": 2}
-HANDLER_MODULES = ("bot.handlers.readers", "bot.handlers.editors", "bot.handlers.admins")
+HANDLER_MODULES = (
+    "bot.handlers.readers.menu",
+    "bot.handlers.editors",
+    "bot.handlers.admins.registration",
+)
 
 
 def domains() -> list[str]:

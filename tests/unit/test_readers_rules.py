@@ -17,16 +17,11 @@ from telegram import (
 )
 from telegram.constants import InlineKeyboardButtonLimit
 
-from bot.handlers import admins, editors
+from bot.handlers import editors
+from bot.handlers.admins import registration as admins
 from bot.handlers.membership import may_post
-from bot.handlers.readers import (
-    COMMANDS,
-    PREFIX,
-    commands_for,
-    topic_from_token,
-    topic_token,
-    topics_keyboard,
-)
+from bot.handlers.readers.keyboards import PREFIX, topic_from_token, topic_token, topics_keyboard
+from bot.handlers.readers.menu import COMMANDS, commands_for
 from bot.newsroom.readers import (
     ALL_TOPICS,
     Reader,
