@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import telemetry
 from bot.feeds.refresh import RefreshResult, refresh_feed
 from bot.newsroom.services import Services
 from storage.db import utcnow
@@ -41,6 +42,8 @@ async def refresh_many(services: Services, feed_ids: Sequence[int]) -> list[Refr
                 return RefreshResult(feed_id, "error", error=f"{type(exc).__name__}: {exc}")
 
     results = await asyncio.gather(*(one(feed_id) for feed_id in feed_ids))
+    for result in results:
+        telemetry.count_feed_poll(result.status)
     if any(result.deliveries for result in results):
         services.wake_delivery()
     return list(results)

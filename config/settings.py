@@ -9,6 +9,7 @@ turns it into exit code 2.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,6 +108,65 @@ class AlertSettings(_Strict):
     feed_failing_after: int = Field(default=1800, ge=0)
 
 
+# Telegram's rule for a webhook's secret token (setWebhook): 1-256 of these.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as a host and a port."""
+    host, sep, port = str(value).strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not HOST:PORT")
+    return host, int(port)
+
+
+class TelegramSettings(_Strict):
+    """How updates reach the bot: long polling, or a webhook when ``webhook_url`` is set."""
+
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8443"
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; generated at start when absent.
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (Telegram calls webhooks over HTTPS only)")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+class OpsSettings(_Strict):
+    """The operator's HTTP endpoint (/healthz, /metrics); off unless ``listen`` is set."""
+
+    listen: str | None = None
+    # /healthz answers 503 when no feed was polled successfully for this long...
+    poll_stale_after: int = Field(default=1800, ge=1)
+    # ... or when a delivery has waited in the queue this long.
+    queue_stale_after: int = Field(default=3600, ge=1)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_listen(value)
+        return value
+
+
 class Settings(_Strict):
     """Everything the bot needs, validated once at start."""
 
@@ -122,6 +182,8 @@ class Settings(_Strict):
     post: PostSettings = PostSettings()
     breaking: BreakingSettings = BreakingSettings()
     alerts: AlertSettings = AlertSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    ops: OpsSettings = OpsSettings()
     feeds: tuple[FeedSettings, ...] = ()
     channels: tuple[str, ...] = ()
     source: str = "(defaults)"

@@ -18,6 +18,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from bot import telemetry
 from bot.articles.chrome import is_heading
 from bot.articles.extract import Page, extract_page
 from bot.articles.images import (
@@ -203,8 +204,10 @@ async def _read_page(entry: Entry, fetcher: Fetcher, feed_url: str) -> Page | No
             url, trusted_origin=feed_url, max_bytes=PAGE_MAX_BYTES, accept="text/html,*/*;q=0.5"
         )
     except FetchError as exc:
+        telemetry.count_fetch("page", ok=False)
         log.warning("page not fetched feed=%s url=%s reason=%s", feed_url, url, exc)
         return None
+    telemetry.count_fetch("page", ok=result.status == 200)
     if result.status != 200:
         log.warning("page not fetched feed=%s url=%s status=%s", feed_url, url, result.status)
         return None
@@ -259,6 +262,7 @@ async def check_photo(url: str, fetcher: Fetcher, *, feed_url: str) -> _Verdict:
         cache.move_to_end(url)
         return known
     verdict = await _check(url, fetcher, feed_url, now)
+    telemetry.count_fetch("photo", ok=verdict.ok)
     if not verdict.ok:
         log.info("photo refused feed=%s url=%s reason=%s", feed_url, url, verdict.reason)
     cache[url] = verdict

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import telemetry
 from bot.delivery.ledger import Ledger, WorkerStats, outcome
 from bot.delivery.limiter import Departure, RateLimiter
 from bot.delivery.outcomes import Action, Backoff, classify
@@ -63,16 +64,19 @@ class Courier:
             attempts = row.attempts + 1
             next_at = utcnow() + timedelta(seconds=self._backoff.delay(attempts))
             self._record(outcome(row, queue.PENDING, attempts=1, next_at=next_at, error=repr(exc)))
+            telemetry.count_delivery("retried", "bookkeeping")
 
     async def _deliver_once(self, row: Claimed, post: PostState | None, turn: Departure) -> None:
         if post is None:
             self._record(outcome(row, queue.FAILED, error="post not found"))
             self.stats.failed += 1
+            telemetry.count_delivery("failed", "post_missing")
             return
         target = telegram_target(row.telegram_id, row.username)
         if target is None:
             self._record(outcome(row, queue.FAILED, error="chat has no id or username"))
             self.stats.failed += 1
+            telemetry.count_delivery("failed", "no_chat")
             return
         first_turn: Departure | None = turn
         wait = self.limiter.chat_ready_in(row.chat_id, row.chat_kind)
@@ -112,6 +116,7 @@ class Courier:
                 )
             )
             self.stats.sent += 1
+            telemetry.count_delivery("sent")
             return
         await self._failed(row, Action.FAILED, "chat migrated more than twice", None)
 
@@ -127,6 +132,9 @@ class Courier:
             pause = retry_after or 1.0
             self.limiter.pause(pause)
             self.stats.rate_limited += action is Action.WAIT_AND_RETRY
+            if action is Action.WAIT_AND_RETRY:
+                telemetry.count_rate_limited()
+            telemetry.count_delivery("retried", action.value)
             # Not the row's fault: no attempt is spent.
             next_at = now + timedelta(seconds=pause)
             self._record(outcome(row, queue.PENDING, next_at=next_at, error=detail))
@@ -137,6 +145,7 @@ class Courier:
             log.info("chat unreachable chat_id=%s status=%s error=%r", row.chat_id, status, detail)
             self._record(outcome(row, queue.SKIPPED, attempts=1, error=detail))
             self.stats.skipped += 1
+            telemetry.count_delivery("skipped", action.value)
             return
         attempts = row.attempts + 1
         if action is Action.RETRY and attempts < self._max_attempts:
@@ -144,6 +153,7 @@ class Courier:
             next_at = now + timedelta(seconds=delay)
             self._record(outcome(row, queue.PENDING, attempts=1, next_at=next_at, error=detail))
             self.stats.retried += 1
+            telemetry.count_delivery("retried", action.value)
             return
         log.warning(
             "delivery failed delivery_id=%s post_id=%s chat_id=%s attempts=%s error=%r",
@@ -155,6 +165,7 @@ class Courier:
         )
         self._record(outcome(row, queue.FAILED, attempts=1, error=detail))
         self.stats.failed += 1
+        telemetry.count_delivery("failed", action.value)
 
     async def _migrate(self, row: Claimed, new_telegram_id: int) -> None:
         log.info("chat migrated chat_id=%s new_telegram_id=%s", row.chat_id, new_telegram_id)

@@ -71,6 +71,7 @@ class BotApiEmulator(BotApi):
     async def stop(self) -> None:
         self._closing = True
         self._wakeup.set()
+        await self._stop_pusher()
         if self._session is not None:
             await self._session.close()
             self._session = None

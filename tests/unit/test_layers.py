@@ -2,6 +2,9 @@
 
 config <- storage <- feeds/articles/render <- delivery <- newsroom <- handlers <- app/cli
 
+``bot.telemetry`` (the Prometheus counters) is a leaf every layer may count into;
+``bot.ops`` (health, metrics, the webhook) sits beside the scheduler, below app/cli.
+
 ``bot.sandbox`` (the Bot API emulator and feed server) stands apart: it imports
 nothing of the product, so the tests it serves cannot lean on the code under test.
 """
@@ -18,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("config", "storage", "bot", "bench")
 MAX_LINES = 400
 
-ABOVE_DELIVERY = ("bot.newsroom", "bot.handlers", "bot.scheduler", "bot.app", "bot.cli")
+ABOVE_DELIVERY = ("bot.newsroom", "bot.handlers", "bot.scheduler", "bot.ops", "bot.app", "bot.cli")
 ABOVE_CONTENT = ("bot.delivery", *ABOVE_DELIVERY)
 
 # package prefix -> prefixes it must never import
@@ -30,9 +33,20 @@ FORBIDDEN = {
     "bot.articles": (*ABOVE_CONTENT, "bot.sandbox"),
     "bot.render": ("telegram", "storage", *ABOVE_CONTENT, "bot.sandbox"),
     "bot.delivery": (*ABOVE_DELIVERY, "bot.sandbox"),
-    "bot.newsroom": ("bot.handlers", "bot.scheduler", "bot.app", "bot.cli", "bot.sandbox"),
-    "bot.handlers": ("bot.scheduler", "bot.app", "bot.cli", "bot.sandbox"),
-    "bot.scheduler": ("bot.handlers", "bot.app", "bot.cli", "bot.sandbox"),
+    "bot.newsroom": (
+        "bot.handlers",
+        "bot.scheduler",
+        "bot.ops",
+        "bot.app",
+        "bot.cli",
+        "bot.sandbox",
+    ),
+    "bot.handlers": ("bot.scheduler", "bot.ops", "bot.app", "bot.cli", "bot.sandbox"),
+    "bot.scheduler": ("bot.handlers", "bot.ops", "bot.app", "bot.cli", "bot.sandbox"),
+    # The operator's HTTP endpoint and the webhook: served by the composition root.
+    "bot.ops": ("bot.handlers", "bot.scheduler", "bot.app", "bot.cli", "bot.sandbox"),
+    # Counters every layer may count into: a leaf.
+    "bot.telemetry": ("config", "storage", "bot", "telegram"),
     "bot.sandbox": (
         "config",
         "storage",
@@ -40,6 +54,7 @@ FORBIDDEN = {
         "bot.feeds",
         "bot.articles",
         "bot.render",
+        "bot.telemetry",
         *ABOVE_CONTENT,
     ),
 }

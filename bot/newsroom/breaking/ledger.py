@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import telemetry
 from bot.newsroom.breaking.texts import Answer, draft_refusal
 from bot.newsroom.services import Services
 from storage import audit
@@ -46,6 +47,7 @@ async def publish(services: Services, post_id: int, user_id: int) -> Answer:
         )
         await session.commit()
     services.wake_delivery()
+    telemetry.count_breaking()
     log.info("breaking published post_id=%s by=%s chats=%s", post_id, user_id, chats)
     return Answer(True, "Publishing to {chats} chats.", {"chats": chats})
 

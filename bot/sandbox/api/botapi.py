@@ -12,6 +12,7 @@ from typing import Any
 from bot.sandbox.api.editing import Editing
 from bot.sandbox.api.polling import Polling
 from bot.sandbox.api.sending import Sending
+from bot.sandbox.api.webhooks import Webhooks
 from bot.sandbox.errors import ApiError
 from bot.sandbox.model import Chat, member_json
 from bot.sandbox.params import Params
@@ -22,7 +23,7 @@ __all__ = ["BotApi"]
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
-class BotApi(Sending, Editing, Polling):
+class BotApi(Sending, Editing, Polling, Webhooks):
     """The world plus the Bot API methods the bot calls on it."""
 
     async def _m_getMe(self, params: Params) -> dict[str, Any]:

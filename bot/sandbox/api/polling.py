@@ -1,7 +1,7 @@
-"""getUpdates and the webhook methods: how updates leave the world for the bot.
+"""getUpdates: how updates leave the world for a bot that long-polls.
 
 One long poll at a time, as on Telegram: a newer getUpdates ends an older one
-with 409, and an active webhook forbids polling.
+with 409, and an active webhook (bot.sandbox.api.webhooks) forbids polling.
 """
 
 from __future__ import annotations
@@ -63,25 +63,3 @@ class Polling(Switchboard):
         elif offset:
             while self._updates and self._updates[0]["update_id"] < offset:
                 self._updates.popleft()
-
-    async def _m_setWebhook(self, params: Params) -> bool:
-        url = params.text("url") or ""
-        if url and not url.startswith("https://"):
-            raise ApiError.bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-        self._webhook_url = url
-        if params.flag("drop_pending_updates"):
-            self._updates.clear()
-        return True
-
-    async def _m_deleteWebhook(self, params: Params) -> bool:
-        self._webhook_url = ""
-        if params.flag("drop_pending_updates"):
-            self._updates.clear()
-        return True
-
-    async def _m_getWebhookInfo(self, params: Params) -> dict[str, Any]:
-        return {
-            "url": self._webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
