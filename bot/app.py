@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
+from bot import telemetry
 from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.feeds.fetcher import Fetcher
@@ -23,6 +24,8 @@ from bot.handlers import register_handlers
 from bot.handlers.readers.menu import publish_command_menus
 from bot.newsroom.alerts import check_alerts
 from bot.newsroom.services import SERVICES_KEY, Services
+from bot.ops.endpoint import OpsEndpoint
+from bot.ops.webhook import WebhookReceiver
 from bot.scheduler import FeedScheduler
 from config.settings import Settings, parse_chat_ref
 from storage.chats import ensure_channel
@@ -110,6 +113,7 @@ class NewsBot:
 
     def __init__(self, services: Services, token: str, *, receive_updates: bool = True) -> None:
         self.services = services
+        self.telemetry = telemetry.install()  # this bot's counters, from zero
         self.application = build_application(services, token)
         self.worker = DeliveryWorker(
             self.application.bot,
@@ -125,6 +129,17 @@ class NewsBot:
             after_poll=lambda _results: check_alerts(self.application.bot, services),
         )
         self._receive_updates = receive_updates
+        settings = services.settings
+        self.webhook = (
+            WebhookReceiver(self.application, settings.telegram, ALLOWED_UPDATES)
+            if settings.telegram.webhook_url
+            else None
+        )
+        self.ops = (
+            OpsEndpoint(services.sessions, settings.ops, self.telemetry, settings.ops.listen)
+            if settings.ops.listen
+            else None
+        )
         self._updates_leader = LeaderLock(services.engine, UPDATES_LOCK)
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
@@ -132,11 +147,16 @@ class NewsBot:
     async def start(self) -> None:
         await self.application.initialize()
         await self.application.start()
+        if self.ops is not None:
+            await self.ops.start()
         if self._receive_updates and await self._updates_leader.try_acquire():
-            # Only one process may long-poll Telegram; the others only deliver.
+            # Only one process may receive updates; the others only deliver.
             assert self.application.updater is not None
             await self._publish_menus()
-            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            if self.webhook is not None:
+                await self.webhook.start()
+            else:
+                await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         recovered = await self.worker.recover()
         if recovered:
             log.warning("deliveries in flight at the last stop were requeued count=%d", recovered)
@@ -159,10 +179,14 @@ class NewsBot:
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()
         await self._updates_leader.release()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        if self.ops is not None:
+            await self.ops.stop()
         log.info("newsbot stopped")
 
 

@@ -116,7 +116,7 @@ def parse_listen(value: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as a host and a port."""
     host, sep, port = str(value).strip().rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"{value!r} is not HOST:PORT")
     return host, int(port)
 
@@ -209,6 +209,16 @@ class Settings(_Strict):
         for chat in value:
             parse_chat_ref(chat)
         return value
+
+    def with_webhook(self, url: str) -> Settings:
+        """These settings, receiving updates by webhook at ``url`` (``run --webhook``)."""
+        try:
+            telegram = TelegramSettings.model_validate(
+                {**self.telegram.model_dump(), "webhook_url": url}
+            )
+        except ValidationError as exc:
+            raise SettingsError(f"--webhook: {exc.errors()[0]['msg']}") from None
+        return self.model_copy(update={"telegram": telegram})
 
     def require_token(self) -> str:
         """The bot token, or a SettingsError naming the variable to set."""

@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         return sub
 
-    add("run", cmd_run, "run the bot until SIGINT/SIGTERM")
+    run = add("run", cmd_run, "run the bot until SIGINT/SIGTERM")
+    run.add_argument(
+        "--webhook", metavar="URL", help="receive updates by webhook at this https:// URL"
+    )
     poll = add("poll", cmd_poll, "poll feeds and deliver what is new")
     poll.add_argument("--once", action="store_true", required=True, help="poll every feed once")
     add("demo", cmd_demo, "offline end-to-end run against a local Bot API emulator")
@@ -117,6 +120,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run_until_stopped
 
     token = settings.require_token()
+    if args.webhook:
+        settings = settings.with_webhook(args.webhook)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
