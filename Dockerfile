@@ -13,7 +13,8 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     NEWSBOT_CONFIG=/app/config/newsbot.toml \
-    NEWSBOT_DATABASE_URL=sqlite+aiosqlite:////data/newsbot.db
+    NEWSBOT_DATABASE_URL=sqlite+aiosqlite:////data/newsbot.db \
+    NEWSBOT_OPS_LISTEN=0.0.0.0:9108
 RUN useradd --create-home --uid 10001 newsbot && mkdir -p /data /app/config \
     && chown newsbot:newsbot /data
 COPY --from=build /wheels /wheels
@@ -22,5 +23,10 @@ COPY config/newsbot.toml /app/config/newsbot.toml
 WORKDIR /app
 USER newsbot
 VOLUME ["/data"]
+# /healthz and /metrics (README "Webhook, health and metrics"); 8443 is the webhook's default.
+EXPOSE 9108 8443
+# A 503 (database gone, feeds not polled, queue stuck) raises in urlopen: unhealthy.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=8)"]
 ENTRYPOINT ["newsbot"]
 CMD ["run"]

@@ -245,6 +245,12 @@ _ENV_SCALARS = {
     "NEWSBOT_LOG_LEVEL": "log_level",
     "NEWSBOT_ALLOW_PRIVATE_FETCH": "allow_private_fetch",
 }
+# Keys of a section, for containers that configure by environment.
+_ENV_SECTION_KEYS = {
+    "NEWSBOT_OPS_LISTEN": ("ops", "listen"),
+    "NEWSBOT_WEBHOOK_URL": ("telegram", "webhook_url"),
+    "NEWSBOT_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+}
 _ENV_ID_LISTS = {"NEWSBOT_ADMINS": "admins", "NEWSBOT_EDITORS": "editors"}
 
 
@@ -267,6 +273,9 @@ def load_settings(
     for var, key in _ENV_SCALARS.items():
         if env.get(var, "").strip():
             data[key] = env[var].strip()
+    for var, (section, key) in _ENV_SECTION_KEYS.items():
+        if env.get(var, "").strip():
+            data[section] = {**data.get(section, {}), key: env[var].strip()}
     for var, key in _ENV_ID_LISTS.items():
         extra = _id_list(var, env.get(var, ""))
         data[key] = tuple(dict.fromkeys([*data.get(key, ()), *extra]))

@@ -4,12 +4,13 @@ registry per bot."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot import telemetry
 from bot.ops.health import judge, unreachable
-from config.settings import OpsSettings, Settings, SettingsError, parse_listen
+from config.settings import OpsSettings, Settings, SettingsError, load_settings, parse_listen
 from storage.health import Vitals
 
 NOW = datetime(2025, 3, 1, 12, 0, 0)
@@ -107,3 +108,19 @@ def test_each_installed_telemetry_counts_from_zero() -> None:
     assert first.registry.get_sample_value("newsbot_deliveries_total", sent) == 1
     assert second.registry.get_sample_value("newsbot_deliveries_total", sent) == 2
     assert telemetry.current() is second
+
+
+def test_the_environment_sets_the_endpoint_and_the_webhook(tmp_path: Path) -> None:
+    environ = {
+        "NEWSBOT_CONFIG": str(tmp_path / "none.toml"),
+        "NEWSBOT_OPS_LISTEN": "0.0.0.0:9108",
+        "NEWSBOT_WEBHOOK_URL": "https://a.kz/hook",
+        "NEWSBOT_WEBHOOK_SECRET": "from-env",
+    }
+    (tmp_path / "none.toml").write_text('[telegram]\nwebhook_listen = "0.0.0.0:9000"\n')
+    settings = load_settings(environ=environ)
+    assert settings.ops.listen == "0.0.0.0:9108"
+    assert settings.telegram.webhook_url == "https://a.kz/hook"
+    assert settings.telegram.webhook_listen == "0.0.0.0:9000"
+    assert settings.telegram.webhook_secret is not None
+    assert settings.telegram.webhook_secret.get_secret_value() == "from-env"
