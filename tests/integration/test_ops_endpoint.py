@@ -3,7 +3,6 @@ bot, with a failing feed and a 429 from the emulator, on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from storage.db import create_engine, session_factory, utcnow
 from storage.models import Feed
 from tests.feedgen import items, rss
 from tests.harness import RunningBot, running_bot
+from tests.integration.test_alerts import until
 
 CHANNEL_ID = -1001234500001
 CHANNEL = "@ops_news"
@@ -41,14 +41,6 @@ def sample(metrics: str, name: str, **labels: str) -> float:
 async def get(url: str) -> httpx.Response:
     async with httpx.AsyncClient() as client:
         return await client.get(url)
-
-
-async def until(condition: Any, seconds: float = 15.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{condition.__name__} never became true")
 
 
 async def test_metrics_count_feed_polls_deliveries_and_a_429(
