@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.readers.buttons import language_chosen
 from bot.handlers.readers.incoming import (
     command_argument,
     private_chat,
@@ -26,7 +27,6 @@ from bot.handlers.readers.menu import commands_for
 from bot.handlers.readers.texts import (
     TAIL,
     help_text,
-    language_set_text,
     private_only_text,
     receiving,
     subscribe_text,
@@ -93,13 +93,14 @@ async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/language [en|ru|kk]: set it directly, or offer the three buttons."""
+    """/language [en|ru|kk]: set it directly, or offer the three buttons; then the editions."""
     user, message = private_chat(update)
     wanted = (command_argument(context) or "").lower()
     sessions = sessions_of(context)
     if wanted in LANGUAGES:
         reader = await readers.set_language(sessions, user.id, user.language_code, wanted)
-        await message.reply_text(language_set_text(reader.language))
+        text, markup = await language_chosen(sessions, user.id, reader.language)
+        await message.reply_text(text, reply_markup=markup)
         return
     lang = await readers.language_of(sessions, user.id, user.language_code)
     await message.reply_text(

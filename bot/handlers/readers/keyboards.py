@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.i18n import translate
+from bot.newsroom.editions import Editions
 from bot.newsroom.readers import ALL_TOPICS, Reader
 
 PREFIX = "r:"
@@ -78,6 +79,19 @@ def language_keyboard() -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def editions_keyboard(choice: Editions) -> InlineKeyboardMarkup:
+    """The /language step after the language: each edition the outlet has, ✅ when received."""
+    row = [
+        InlineKeyboardButton(
+            f"✅ {LANGUAGE_NAMES[code]}" if code in choice.receiving else LANGUAGE_NAMES[code],
+            callback_data=f"{PREFIX}ed:{code}",
+        )
+        for code in choice.published
+    ]
+    done = InlineKeyboardButton(translate(choice.language, "Done"), callback_data=f"{PREFIX}eddone")
+    return InlineKeyboardMarkup([row, [done]])
 
 
 def forget_keyboard(lang: str) -> InlineKeyboardMarkup:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from bot.handlers.readers.keyboards import LANGUAGE_NAMES
 from bot.i18n import translate
 from bot.newsroom import readers
+from bot.newsroom.editions import Editions
 from bot.newsroom.readers import Change, Reader
 
 TAIL = "Change it any time with /topics, stop with /stop."
@@ -23,6 +25,22 @@ LANGUAGE_SET = "From now on I speak English with you."
 def language_set_text(lang: str) -> str:
     """The confirmation of a new language, said in it (/language and its buttons)."""
     return translate(lang, LANGUAGE_SET)
+
+
+EDITIONS_ASK = "Which editions would you like to receive? Tap one to switch it on or off."
+
+
+def editions_text(choice: Editions) -> str:
+    """What the reader receives, and the question of the editions step."""
+    return f"{receiving_editions(choice)}\n\n{translate(choice.language, EDITIONS_ASK)}"
+
+
+def receiving_editions(choice: Editions) -> str:
+    """One line naming the editions the reader receives."""
+    names = ", ".join(
+        f"<b>{LANGUAGE_NAMES[code]}</b>" for code in choice.published if code in choice.receiving
+    )
+    return translate(choice.language, "You receive the news in: {editions}.", editions=names)
 
 
 def welcome_text(lang: str) -> str:
