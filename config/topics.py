@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import get_args
 
-from config.settings import TopicSettings
+from config.settings import Language, TopicSettings
 
 
 def fold_name(text: str) -> str:
@@ -27,7 +28,7 @@ class TopicNames:
     def name(self, slug: str, language: str | None) -> str:
         """``slug`` as a reader of ``language`` reads it; the slug itself when it has no name."""
         names = self.names.get(slug)
-        if names is None or language not in ("en", "ru", "kk"):
+        if names is None or language not in get_args(Language):
             return slug
         return getattr(names, str(language)) or slug
 
@@ -41,3 +42,6 @@ class TopicNames:
         """The known slug ``text`` names (slug or a name in any language), or None."""
         wanted = fold_name(text)
         return next((slug for slug in known if wanted in self.spellings(slug)), None)
+
+
+NO_NAMES = TopicNames()  # every topic called by its slug

@@ -8,12 +8,9 @@ that into the edition and the topic a post carries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import get_args
 
-from config.settings import Language
+from bot.i18n import LANGUAGES as EDITIONS
 from config.topics import fold_name
-
-EDITIONS: tuple[str, ...] = get_args(Language)
 
 
 def edition_of(pinned: str | None, declared: str | None, fallback: str) -> str:

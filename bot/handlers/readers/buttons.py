@@ -14,7 +14,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.readers.incoming import sessions_of
+from bot.handlers.readers.incoming import sessions_of, topic_names_of
 from bot.handlers.readers.keyboards import (
     PREFIX,
     editions_keyboard,
@@ -77,7 +77,7 @@ async def _button_subscribe_all(
     """The welcome's "All topics": subscribe to every topic."""
     user = query.from_user
     change, reader = await readers.subscribe(
-        sessions_of(context), user.id, user.language_code, None
+        sessions_of(context), user.id, user.language_code, None, topic_names_of(context)
     )
     await edit(query, subscribe_text(reader, change, None))
 
@@ -87,7 +87,9 @@ async def _button_choose(
 ) -> None:
     """The welcome's "Choose topics": turn the message into the topic menu."""
     user = query.from_user
-    reader = await readers.topics(sessions_of(context), user.id, user.language_code)
+    reader = await readers.topics(
+        sessions_of(context), user.id, user.language_code, topic_names_of(context)
+    )
     await edit(query, topics_text(reader), topics_keyboard(reader))
 
 
@@ -97,14 +99,16 @@ async def _button_toggle(
     """A topic in the menu: switch it on or off and redraw the menu."""
     user = query.from_user
     sessions = sessions_of(context)
-    reader = await readers.topics(sessions, user.id, user.language_code)
+    reader = await readers.topics(sessions, user.id, user.language_code, topic_names_of(context))
     topic = topic_from_token(argument, [*reader.available, *reader.chosen])
     if topic is None:
         # A topic that is gone: say so, and show the menu as it is now.
         notice = translate(reader.language, STALE)
         await edit(query, topics_text(reader), topics_keyboard(reader), notice=notice)
         return
-    reader = await readers.toggle_topic(sessions, user.id, user.language_code, topic)
+    reader = await readers.toggle_topic(
+        sessions, user.id, user.language_code, topic, topic_names_of(context)
+    )
     await edit(query, topics_text(reader), topics_keyboard(reader))
 
 
@@ -113,7 +117,9 @@ async def _button_done(
 ) -> None:
     """The menu's "Done": replace it with what the reader now receives."""
     user = query.from_user
-    reader = await readers.topics(sessions_of(context), user.id, user.language_code)
+    reader = await readers.topics(
+        sessions_of(context), user.id, user.language_code, topic_names_of(context)
+    )
     await edit(query, "\n\n".join((receiving(reader), translate(reader.language, TAIL))))
 
 
@@ -126,7 +132,9 @@ async def _button_language(
         await refuse_button_query(query, context)
         return
     sessions = sessions_of(context)
-    reader = await readers.set_language(sessions, user.id, user.language_code, argument)
+    reader = await readers.set_language(
+        sessions, user.id, user.language_code, argument, topic_names_of(context)
+    )
     await edit(query, *await language_chosen(sessions, user.id, reader.language))
 
 

@@ -37,12 +37,13 @@ def welcome_keyboard(lang: str) -> InlineKeyboardMarkup:
 
 
 def topics_keyboard(reader: Reader) -> InlineKeyboardMarkup:
-    """All topics first, then the feeds' topics two to a row, each ✅ when chosen, then Done."""
+    """All topics first, then the topics by name, two to a row, each ✅ when chosen, then Done."""
     lang = reader.language
     rows = [[_topic_button(translate(lang, "All topics"), ALL_TOPICS, reader.everything)]]
-    shown = sorted({*reader.available, *(reader.chosen - {ALL_TOPICS})}, key=str.casefold)
+    topics = {*reader.available, *(reader.chosen - {ALL_TOPICS})}
+    shown = sorted(topics, key=lambda topic: reader.name(topic).casefold())
     buttons = [
-        _topic_button(topic, topic, reader.everything or topic in reader.chosen)
+        _topic_button(reader.name(topic), topic, reader.everything or topic in reader.chosen)
         for topic in shown[:MAX_TOPIC_BUTTONS]
     ]
     rows += [buttons[i : i + TOPICS_PER_ROW] for i in range(0, len(buttons), TOPICS_PER_ROW)]

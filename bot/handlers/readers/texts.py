@@ -62,12 +62,15 @@ def receiving(reader: Reader) -> str:
     if reader.everything:
         return translate(lang, "You receive news on every topic.")
     if reader.chosen:
-        return translate(lang, "You receive news on: {topics}.", topics=topic_list(reader.chosen))
+        topics = topic_list(reader, reader.chosen)
+        return translate(lang, "You receive news on: {topics}.", topics=topics)
     return translate(lang, "You receive no news at the moment.")
 
 
-def topic_list(topics: Sequence[str] | frozenset[str]) -> str:
-    return ", ".join(f"<b>{html.escape(topic)}</b>" for topic in sorted(topics, key=str.casefold))
+def topic_list(reader: Reader, topics: Sequence[str] | frozenset[str]) -> str:
+    """``topics`` by their names in the reader's language, bold, in alphabetical order."""
+    names = sorted((reader.name(topic) for topic in topics), key=str.casefold)
+    return ", ".join(f"<b>{html.escape(name)}</b>" for name in names)
 
 
 def subscribe_text(reader: Reader, change: Change, topic: str | None) -> str:
@@ -103,7 +106,7 @@ def unknown_topic_text(reader: Reader, topic: str) -> str:
     first = translate(lang, "There is no topic “{topic}”.", topic=html.escape(topic))
     if reader.available:
         rest = translate(
-            lang, "Topics you can choose: {topics}.", topics=topic_list(reader.available)
+            lang, "Topics you can choose: {topics}.", topics=topic_list(reader, reader.available)
         )
     else:
         rest = translate(lang, "There are no topics yet: /subscribe gives you all the news.")
@@ -111,9 +114,9 @@ def unknown_topic_text(reader: Reader, topic: str) -> str:
 
 
 def _bold(topic: str, reader: Reader) -> str:
-    """The topic as the feeds spell it, when the reader typed it in another case."""
-    known = readers.find_topic(topic, [*reader.available, *reader.chosen]) or topic
-    return f"<b>{html.escape(known)}</b>"
+    """The topic by its name in the reader's language, whichever name or case they typed."""
+    slug = readers.find_topic(topic, [*reader.available, *reader.chosen]) or topic
+    return f"<b>{html.escape(reader.name(slug))}</b>"
 
 
 def topics_text(reader: Reader) -> str:

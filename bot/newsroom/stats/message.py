@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.i18n import translate
 from bot.newsroom.stats.figures import FeedHealth, Stats
+from config.topics import NO_NAMES, TopicNames
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,27 @@ class _Style:
 MAX_LIST_LINES = 12
 
 
-def format_stats(stats: Stats, language: str | None, *, as_html: bool = True) -> str:
-    """The compact /stats message (or ``newsbot stats`` output with ``as_html=False``)."""
+def format_stats(
+    stats: Stats, language: str | None, *, as_html: bool = True, names: TopicNames = NO_NAMES
+) -> str:
+    """The compact /stats message (or ``newsbot stats`` output with ``as_html=False``);
+    topics go by their ``names`` in ``language``."""
     style = _Style(as_html)
 
     def t(msgid: str, **values: object) -> str:
         return translate(language, msgid, **values)
 
-    lines = [*_reader_lines(stats, style, t), ""]
+    def topic(slug: str) -> str:
+        return t("all topics") if slug == "*" else names.name(slug, language)
+
+    lines = [*_reader_lines(stats, style, t, topic), ""]
     lines += [*_channel_lines(stats, style, t), ""]
     lines += [*_feed_lines(stats, style, t), ""]
     lines += _delivery_lines(stats, style, t)
     return "\n".join(lines).strip()
 
 
-def _reader_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
+def _reader_lines(stats: Stats, style: _Style, t: Any, topic_name: Any) -> list[str]:
     r = stats.readers
     lines = [
         style.bold(t("Readers: {total}", total=r.total)),
@@ -55,8 +62,7 @@ def _reader_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     ]
     if stats.per_topic:
         topics = ", ".join(
-            f"{style.text(t('all topics') if topic == '*' else topic)} {n}"
-            for topic, n in stats.per_topic.items()
+            f"{style.text(topic_name(topic))} {n}" for topic, n in stats.per_topic.items()
         )
         lines.append(t("Topics: {topics}", topics=topics))
     if stats.per_language:
