@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.newsroom.stats.figures import FeedHealth, Stats
 from config.topics import NO_NAMES, TopicNames
 
@@ -43,7 +43,7 @@ def format_stats(
 
     lines = [*_reader_lines(stats, style, t, topic), ""]
     lines += [*_channel_lines(stats, style, t), ""]
-    lines += [*_feed_lines(stats, style, t), ""]
+    lines += [*_feed_lines(stats, style, t, language), ""]
     lines += _delivery_lines(stats, style, t)
     return "\n".join(lines).strip()
 
@@ -83,7 +83,7 @@ def _channel_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     return lines
 
 
-def _feed_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
+def _feed_lines(stats: Stats, style: _Style, t: Any, language: str | None) -> list[str]:
     enabled = [f for f in stats.feeds if f.enabled]
     failing = [f for f in enabled if f.failing]
     lines = [
@@ -91,17 +91,20 @@ def _feed_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     ]
     ordered = failing + [f for f in enabled if not f.failing]
     for feed in ordered[:MAX_LIST_LINES]:
-        lines.append(_feed_line(feed, style, t))
+        lines.append(_feed_line(feed, style, t, language))
     if len(ordered) > MAX_LIST_LINES:
         lines.append(t("and {count} more", count=len(ordered) - MAX_LIST_LINES))
     return lines
 
 
-def _feed_line(feed: FeedHealth, style: _Style, t: Any) -> str:
+def _feed_line(feed: FeedHealth, style: _Style, t: Any, language: str | None) -> str:
     head = f"#{feed.id} {style.text(shorten(feed.label, 40))}"
     if feed.failing:
-        detail = t(
+        detail = translate_plural(
+            language,
+            "{errors} error in a row, last: {error}",
             "{errors} errors in a row, last: {error}",
+            feed.error_count,
             errors=feed.error_count,
             error=style.text(shorten(feed.last_error or "?", 80)),
         )
