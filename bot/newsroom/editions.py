@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.i18n import LANGUAGES
 from storage.chats import chat_by_telegram_id
 from storage.db import SessionFactory
 from storage.feeds import editions as published_editions
@@ -51,7 +52,8 @@ async def editions(sessions: SessionFactory, telegram_id: int, language: str) ->
     async with sessions() as session:
         chat = await chat_by_telegram_id(session, telegram_id)
         chosen = await editions_of(session, chat.id) if chat is not None else set()
-        published = tuple(await published_editions(session))
+        found = set(await published_editions(session))
+    published = tuple(code for code in LANGUAGES if code in found)  # en, ru, kk: the menu's order
     lang = chat.language if chat is not None else language
     return Editions(lang, published, receiving(chosen, lang, published), bool(chosen))
 
