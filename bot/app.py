@@ -78,6 +78,8 @@ async def apply_settings(services: Services) -> None:
                 interval=item.interval,
                 backfill=item.backfill,
                 origin="settings",
+                language=item.language,
+                topic_map=item.topics,
             )
             configured.add(feed.id)
             refs = [parse_chat_ref(ref) for ref in item.channels]

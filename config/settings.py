@@ -48,6 +48,10 @@ class FeedSettings(_Strict):
     channels: tuple[str, ...] = ()
     interval: int = Field(default=300, ge=1)
     backfill: int = Field(default=0, ge=0)
+    # The feed's edition; None: the feed's own <language>, else [post] language.
+    language: Language | None = None
+    # An entry's own <category> -> topic slug; an entry with none of them gets ``topic``.
+    topics: dict[str, str] = {}
 
     @field_validator("url")
     @classmethod
@@ -62,6 +66,14 @@ class FeedSettings(_Strict):
         for chat in value:
             parse_chat_ref(chat)
         return value
+
+
+class TopicSettings(_Strict):
+    """A topic's display name in each language (``[topics.economy] ru = "Экономика"``)."""
+
+    en: str | None = None
+    ru: str | None = None
+    kk: str | None = None
 
 
 class DeliverySettings(_Strict):
@@ -186,6 +198,7 @@ class Settings(_Strict):
     ops: OpsSettings = OpsSettings()
     feeds: tuple[FeedSettings, ...] = ()
     channels: tuple[str, ...] = ()
+    topics: dict[str, TopicSettings] = {}
     source: str = "(defaults)"
 
     @field_validator("log_level")

@@ -25,14 +25,16 @@ async def known_keys(session: AsyncSession, feed_id: int, keys: Iterable[str]) -
     return found
 
 
-def article_post(feed: Feed, article: Article, sort_at: datetime, now: datetime) -> Post:
-    """The post that announces an article."""
+def article_post(
+    feed: Feed, article: Article, sort_at: datetime, now: datetime, *, topic: str | None = None
+) -> Post:
+    """The post that announces an article, under ``topic`` (default: the feed's)."""
     return Post(
         kind="article",
         state="published",
         article_id=article.id,
         feed_id=feed.id,
-        topic=feed.topic,
+        topic=topic or feed.topic,
         priority=ROUTINE_PRIORITY,
         url=article.url,
         image_url=article.image_url,

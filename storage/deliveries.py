@@ -18,7 +18,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import utcnow
-from storage.models import Chat, ChatEvent, Delivery, FeedChannel, Post, Subscription
+from storage.models import (
+    Article,
+    Chat,
+    ChatEdition,
+    ChatEvent,
+    Delivery,
+    Feed,
+    FeedChannel,
+    Post,
+    Subscription,
+)
 
 ALL_TOPICS = "*"
 
@@ -68,8 +78,9 @@ async def enqueue_post(session: AsyncSession, post: Post) -> int:
     """Write one pending delivery per target chat of ``post``; return how many rows were added.
 
     Articles go to the feed's channels and to active readers subscribed to the
-    post's topic or to every topic; breaking news goes to every active target
-    channel and every active reader with any subscription. Done in one
+    post's topic or to every topic who receive the article's edition (see
+    ``_receives_edition``); breaking news goes to every active target channel
+    and every active reader with any subscription. Done in one
     INSERT ... SELECT, so no chat is loaded into Python; idempotent. The
     caller commits (with the post, when it is new).
     """
@@ -83,11 +94,13 @@ async def enqueue_post(session: AsyncSession, post: Post) -> int:
         )
     else:
         topics = [ALL_TOPICS] if post.topic is None else [post.topic, ALL_TOPICS]
+        article = await session.get(Article, post.article_id) if post.article_id else None
         condition = or_(
             Chat.id.in_(select(FeedChannel.chat_id).where(FeedChannel.feed_id == post.feed_id)),
             and_(
                 Chat.kind == "private",
                 Chat.id.in_(select(Subscription.chat_id).where(Subscription.topic.in_(topics))),
+                _receives_edition(article.language if article else None),
             ),
         )
     now = utcnow()
@@ -120,6 +133,22 @@ async def enqueue_post(session: AsyncSession, post: Post) -> int:
     # deliveries together or not at all.
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _receives_edition(edition: str | None) -> Any:
+    """Readers who receive ``edition``: they chose it, or chose none and it is their default.
+
+    The default is the edition in the reader's interface language when the
+    outlet publishes one, else every edition. An article of no known edition
+    goes to every reader.
+    """
+    if edition is None:
+        return literal(True)
+    published = select(Feed.edition).where(Feed.enabled.is_(True), Feed.edition.is_not(None))
+    chose = select(ChatEdition.chat_id).where(ChatEdition.language == edition)
+    chose_any = exists().where(ChatEdition.chat_id == Chat.id)
+    default = or_(Chat.language == edition, Chat.language.not_in(published))
+    return or_(Chat.id.in_(chose), and_(~chose_any, default))
 
 
 async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.topics import fold_name
 from storage.chats import channel_by_ref
 from storage.db import utcnow
 from storage.models import Chat, Feed, FeedChannel
@@ -45,8 +46,15 @@ async def upsert_feed(
     interval: int,
     backfill: int,
     origin: str,
+    language: str | None = None,
+    topic_map: Mapping[str, str] | None = None,
 ) -> Feed:
-    """Add a feed, or update its settings; polling state is kept."""
+    """Add a feed, or update its settings; polling state is kept.
+
+    ``language`` pins the feed's edition; without it the edition is learnt
+    from the feed when it is polled. ``topic_map`` maps entries' categories
+    (any case and spacing) to topics.
+    """
     feed = await feed_by_url(session, url)
     now = utcnow()
     if feed is None:
@@ -54,8 +62,17 @@ async def upsert_feed(
         session.add(feed)
     feed.name, feed.topic, feed.interval, feed.backfill = name, topic, interval, backfill
     feed.origin, feed.enabled = origin, True
+    feed.language = language
+    feed.edition = language or feed.edition
+    feed.topic_map = {fold_name(k): v for k, v in (topic_map or {}).items()} or None
     await session.flush()
     return feed
+
+
+async def editions(session: AsyncSession) -> list[str]:
+    """The editions the outlet publishes: those of its enabled feeds, sorted."""
+    query = select(Feed.edition).where(Feed.enabled.is_(True), Feed.edition.is_not(None))
+    return sorted({edition for edition in (await session.scalars(query.distinct())) if edition})
 
 
 async def set_feed_channels(session: AsyncSession, feed: Feed, chats: Sequence[Chat]) -> None:

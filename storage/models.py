@@ -47,6 +47,12 @@ class Feed(Base):
     name: Mapped[str | None] = mapped_column(String(256))
     title: Mapped[str | None] = mapped_column(String(512))
     topic: Mapped[str | None] = mapped_column(String(64), index=True)
+    # entry <category> (folded) -> topic slug; None or empty: every entry gets ``topic``
+    topic_map: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The edition set in the settings; None: learnt from the feed's <language> when polled.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # The edition in effect (``language``, else learnt); None until first known.
+    edition: Mapped[str | None] = mapped_column(String(8))
     interval: Mapped[int] = mapped_column(Integer, default=300)
     backfill: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -130,6 +136,17 @@ class Subscription(Base):
     )
     topic: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChatEdition(Base):
+    """An edition (en, ru, kk) a reader chose to receive; none chosen means the default."""
+
+    __tablename__ = "chat_editions"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
 
 
 class ChatEvent(Base):

@@ -8,19 +8,25 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import utcnow
-from storage.models import Chat, ChatEvent, Delivery, Feed, FeedChannel, Subscription
+from storage.models import (
+    Chat,
+    ChatEdition,
+    ChatEvent,
+    Delivery,
+    Feed,
+    FeedChannel,
+    Subscription,
+)
 
 ALL_TOPICS = "*"
 
 
 async def available_topics(session: AsyncSession) -> list[str]:
-    """The distinct topics of enabled feeds, sorted: what a reader can choose from."""
-    query = (
-        select(Feed.topic)
-        .where(Feed.enabled.is_(True), Feed.topic.is_not(None), Feed.topic != "")
-        .distinct()
-    )
-    topics = [topic for topic in (await session.scalars(query)).all() if topic]
+    """The topics of enabled feeds and of their category maps, sorted: what a reader can choose."""
+    query = select(Feed.topic, Feed.topic_map).where(Feed.enabled.is_(True))
+    topics: set[str] = set()
+    for topic, topic_map in (await session.execute(query)).all():
+        topics.update(t for t in (topic, *(topic_map or {}).values()) if t)
     return sorted(topics, key=str.casefold)
 
 
@@ -47,6 +53,19 @@ async def set_topics(session: AsyncSession, chat_id: int, topics: Collection[str
     await session.flush()
 
 
+async def editions_of(session: AsyncSession, chat_id: int) -> set[str]:
+    """The editions a reader chose; empty when they never chose (the default applies)."""
+    query = select(ChatEdition.language).where(ChatEdition.chat_id == chat_id)
+    return set((await session.scalars(query)).all())
+
+
+async def set_editions(session: AsyncSession, chat_id: int, languages: Collection[str]) -> None:
+    """Make a reader's chosen editions exactly ``languages``."""
+    await session.execute(delete(ChatEdition).where(ChatEdition.chat_id == chat_id))
+    session.add_all(ChatEdition(chat_id=chat_id, language=lang) for lang in sorted(languages))
+    await session.flush()
+
+
 async def forget_chat(session: AsyncSession, chat: Chat) -> None:
     """Delete a reader's row, subscriptions and deliveries; the history keeps only a count.
 
@@ -54,6 +73,7 @@ async def forget_chat(session: AsyncSession, chat: Chat) -> None:
     through the foreign key), so what remains cannot be tied to the person.
     """
     await session.execute(delete(Subscription).where(Subscription.chat_id == chat.id))
+    await session.execute(delete(ChatEdition).where(ChatEdition.chat_id == chat.id))
     await session.execute(delete(Delivery).where(Delivery.chat_id == chat.id))
     kind = chat.kind
     await session.delete(chat)

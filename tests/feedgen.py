@@ -22,6 +22,7 @@ class Item:
     minutes: int = 0  # published BASE_TIME + minutes
     image: str | None = None
     link: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 def items(prefix: str, count: int, start: int = 0) -> list[Item]:
@@ -31,10 +32,18 @@ def items(prefix: str, count: int, start: int = 0) -> list[Item]:
     ]
 
 
-def rss(entries: list[Item], *, title: str = "Test News", site: str = OFFLINE_SITE) -> bytes:
+def rss(
+    entries: list[Item],
+    *,
+    title: str = "Test News",
+    site: str = OFFLINE_SITE,
+    language: str | None = None,
+) -> bytes:
     """An RSS 2.0 feed listing ``entries`` newest first, as feeds do."""
     ordered = sorted(entries, key=lambda item: item.minutes, reverse=True)
     body = "".join(_item(item, site) for item in ordered)
+    if language:
+        body = f"<language>{escape(language)}</language>{body}"
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
@@ -47,6 +56,7 @@ def _item(item: Item, site: str) -> str:
     published = format_datetime(BASE_TIME + timedelta(minutes=item.minutes))
     link = item.link or f"{site}/news/{item.guid}"
     media = f'<media:content url="{escape(item.image)}" medium="image"/>' if item.image else ""
+    media += "".join(f"<category>{escape(name)}</category>" for name in item.categories)
     return (
         f'<item><guid isPermaLink="false">{escape(item.guid)}</guid>'
         f"<title>{escape(item.title)}</title><link>{escape(link)}</link>"

@@ -51,13 +51,15 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.newsroom.stats.collect import collect_stats
     from bot.newsroom.stats.exports import stats_json
     from bot.newsroom.stats.message import format_stats
+    from config.topics import TopicNames
 
     async with open_services(settings) as services:
         figures = await collect_stats(services.sessions)
     if args.json:
         print(json.dumps(stats_json(figures), indent=2, ensure_ascii=False))
     else:
-        print(format_stats(figures, "en", as_html=False))
+        names = TopicNames(settings.topics)
+        print(format_stats(figures, "en", as_html=False, names=names))
     return 0
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from bot.i18n import LANGUAGES
 from bot.render.post import PostContent
+from config.topics import NO_NAMES, TopicNames
 from storage.models import Article, Feed, Post
 
 
-def post_content(post: Post, article: Article | None, feed: Feed | None) -> PostContent:
-    """The renderable content of ``post``: an editor's breaking text, or an article."""
+def post_content(
+    post: Post, article: Article | None, feed: Feed | None, names: TopicNames = NO_NAMES
+) -> PostContent:
+    """The renderable content of ``post``: an editor's breaking text, or an article.
+
+    The article's topic carries its name in each language, for the hashtag.
+    """
     if post.kind == "breaking" or article is None:
         # The editor's words, rendered literally (bot.render.post); their first URL links.
         return PostContent(
@@ -16,13 +23,16 @@ def post_content(post: Post, article: Article | None, feed: Feed | None) -> Post
     source = None
     if feed is not None:
         source = feed.name or feed.title
+    topic = post.topic or (feed.topic if feed is not None else None)
     return PostContent(
         title=article.title,
         summary=article.summary,
         url=article.url or post.url,
         source_name=source,
-        topic=post.topic or (feed.topic if feed is not None else None),
+        topic=topic,
         image_url=post.image_url or article.image_url,
         credit=article.image_credit,
         breaking=False,
+        topic_names=tuple((lang, names.name(topic, lang)) for lang in LANGUAGES if topic),
+        edition=article.language,
     )

@@ -86,8 +86,11 @@ class Courier:
             if first_turn is None:  # stopping: not sent, back to the queue
                 self._record(outcome(row, queue.PENDING))
                 return
-        # Readers chose their language; channels and groups speak the outlet's.
-        language = (row.language if row.chat_kind == "private" else None) or self._default_language
+        # Readers chose their language; channels and groups speak the article's edition,
+        # else the outlet's language.
+        language = (
+            row.language if row.chat_kind == "private" else post.content.edition
+        ) or self._default_language
         for _migration in range(3):
             self.limiter.record_send(row.chat_id, row.chat_kind)
             started = time.monotonic()

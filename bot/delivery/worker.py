@@ -36,6 +36,7 @@ from bot.delivery.outcomes import Backoff
 from bot.delivery.sender import PostState, Sender
 from bot.feeds.fetcher import Fetcher
 from config.settings import Settings
+from config.topics import TopicNames
 from storage import claims
 from storage import deliveries as queue
 from storage.claims import Claimed
@@ -331,7 +332,7 @@ class DeliveryWorker:
         for post, article, feed in (await session.execute(statement)).all():
             self._posts[post.id] = PostState(
                 post_id=post.id,
-                content=post_content(post, article, feed),
+                content=post_content(post, article, feed, TopicNames(self._settings.topics)),
                 breaking=post.kind == "breaking",
                 photo_file_id=post.photo_file_id,
                 photo_failed=post.photo_failed,

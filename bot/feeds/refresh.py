@@ -22,6 +22,7 @@ from bot.feeds.fetcher import Fetcher, FetchError, FetchResult
 from bot.feeds.parser.document import parse_feed
 from bot.feeds.parser.model import Entry, ParsedFeed
 from bot.feeds.schedule import next_check_after_error, next_check_after_success
+from bot.feeds.sections import edition_of, topic_of
 from config.settings import Settings
 from storage.articles import article_post, known_keys
 from storage.db import SessionFactory, utcnow
@@ -147,6 +148,7 @@ async def _store(
         feed = await session.get(Feed, feed_id)
         if feed is None:
             return RefreshResult(feed_id, "error", error="feed removed")
+        feed.edition = edition_of(feed.language, parsed.language, settings.post.language)
         result = await _record_entries(session, feed, fresh, posting, enriched)
         _mark_success(feed, response, parsed, settings)
     if result.posts:
@@ -177,12 +179,13 @@ async def _record_entries(
     result = RefreshResult(feed.id, "new" if posting else "unchanged", seen=len(fresh))
     articles: dict[str, Article] = {}
     for entry in fresh:
-        article = _article(feed.id, entry, enriched.get(entry.key), now)
+        article = _article(feed, entry, enriched.get(entry.key), now)
         session.add(article)
         articles[entry.key] = article
     await session.flush()
     for entry in posting:
-        post = article_post(feed, articles[entry.key], _sort_at(entry, now), now)
+        topic = topic_of(entry.categories, feed.topic_map, feed.topic)
+        post = article_post(feed, articles[entry.key], _sort_at(entry, now), now, topic=topic)
         session.add(post)
         await session.flush()
         result.posts.append(post.id)
@@ -196,9 +199,9 @@ def _sort_at(entry: Entry, now: datetime) -> datetime:
     return min(entry.published_at.replace(tzinfo=None), now)
 
 
-def _article(feed_id: int, entry: Entry, ready: Enriched | None, now: datetime) -> Article:
+def _article(feed: Feed, entry: Entry, ready: Enriched | None, now: datetime) -> Article:
     return Article(
-        feed_id=feed_id,
+        feed_id=feed.id,
         key=entry.key,
         url=entry.url,
         title=ready.title if ready else entry.title,
@@ -206,7 +209,7 @@ def _article(feed_id: int, entry: Entry, ready: Enriched | None, now: datetime) 
         image_url=ready.image_url if ready else None,
         image_credit=ready.credit if ready else None,
         author=entry.author,
-        language=(ready.language if ready else None) or entry.language,
+        language=feed.edition,  # the edition the article belongs to, which routes it
         categories=list(entry.categories),
         published_at=entry.published_at.replace(tzinfo=None) if entry.published_at else None,
         discovered_at=now,

@@ -22,7 +22,7 @@ from bot.feeds.fetcher import Fetcher, FetchError
 from bot.feeds.opml import OpmlFeed, build_opml, parse_opml
 from bot.feeds.parser.document import parse_feed
 from bot.feeds.refresh import FEED_ACCEPT
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.newsroom.services import Services
 from config.settings import parse_chat_ref
 from storage import chats as chat_store
@@ -43,9 +43,15 @@ class Outcome:
     ok: bool
     msgid: str
     values: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None  # a counted message: its plural msgid; ``count`` picks the form
+    count: int = 0
 
-    def text(self, language: str | None = "en") -> str:
-        return translate(language, self.msgid, **self.values)
+    def text(self, language: str | None = "en", values: dict[str, Any] | None = None) -> str:
+        """The message in ``language``, with ``values`` (default: the outcome's own)."""
+        shown = self.values if values is None else values
+        if self.plural is not None:
+            return translate_plural(language, self.msgid, self.plural, self.count, **shown)
+        return translate(language, self.msgid, **shown)
 
 
 # ---------------------------------------------------------------- input
@@ -133,8 +139,10 @@ async def add_feed(
         feed_id = feed.id
     return Outcome(
         True,
-        "Added feed #{id} {title} ({entries} entries now); only new entries will be posted.",
+        "Added feed #{id} {title} ({entries} entry now); only new entries will be posted.",
         {"id": feed_id, "title": check.title or url, "entries": check.entries},
+        plural="Added feed #{id} {title} ({entries} entries now); only new entries will be posted.",
+        count=check.entries,
     )
 
 

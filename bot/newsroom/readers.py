@@ -9,12 +9,13 @@ has left or is back) are pure functions, tested one rule at a time.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import LANGUAGES, normalize_language
+from config.topics import NO_NAMES, TopicNames
 from storage.chats import chat_by_telegram_id, record_event, set_status
 from storage.db import SessionFactory, utcnow
 from storage.models import Chat
@@ -59,10 +60,15 @@ class Reader:
     available: tuple[str, ...]
     is_new: bool = False  # first seen by this call
     came_back: bool = False  # was blocked or had left, and is active again
+    names: Mapping[str, str] = field(default_factory=dict)  # topic -> its name in ``language``
 
     @property
     def everything(self) -> bool:
         return ALL_TOPICS in self.chosen
+
+    def name(self, topic: str) -> str:
+        """``topic`` as this reader reads it (``[topics.*]`` in the settings, else the slug)."""
+        return self.names.get(topic, topic)
 
 
 class Change(enum.Enum):
@@ -76,12 +82,12 @@ class Change(enum.Enum):
 # --------------------------------------------------------------- the choice rules
 
 
-def find_topic(name: str, known: Collection[str]) -> str | None:
-    """The known topic ``name`` means (case-insensitive); ``*`` or "all" mean every topic."""
-    wanted = name.strip().casefold()
-    if wanted in (ALL_TOPICS, "all"):
+def find_topic(name: str, known: Collection[str], names: TopicNames = NO_NAMES) -> str | None:
+    """The known topic ``name`` means: its slug or its name in any language, in any case and
+    spacing; ``*`` or "all" mean every topic."""
+    if name.strip().casefold() in (ALL_TOPICS, "all"):
         return ALL_TOPICS
-    return next((topic for topic in known if topic.casefold() == wanted), None)
+    return names.find(name, known)
 
 
 def with_topic(chosen: frozenset[str], topic: str) -> frozenset[str]:
@@ -124,58 +130,80 @@ def status_for(status: str, chosen: frozenset[str]) -> tuple[str, str] | None:
 # --------------------------------------------------------------- the services
 
 
-async def start(sessions: SessionFactory, telegram_id: int, language_code: str | None) -> Reader:
+async def start(
+    sessions: SessionFactory,
+    telegram_id: int,
+    language_code: str | None,
+    names: TopicNames = NO_NAMES,
+) -> Reader:
     """/start: register a new reader, or bring back one who had blocked the bot or left."""
     async with sessions() as session, session.begin():
         chat, is_new, unblocked = await _reader_chat(session, telegram_id, language_code)
         returned = chat.status == "left"
         if returned:
             await set_status(session, chat, "active", event="returned")
-        return await _reader(session, chat, is_new=is_new, came_back=unblocked or returned)
+        return await _reader(session, chat, names, is_new=is_new, came_back=unblocked or returned)
 
 
-async def topics(sessions: SessionFactory, telegram_id: int, language_code: str | None) -> Reader:
+async def topics(
+    sessions: SessionFactory,
+    telegram_id: int,
+    language_code: str | None,
+    names: TopicNames = NO_NAMES,
+) -> Reader:
     """/topics: the reader's current choice and what there is to choose from."""
     async with sessions() as session, session.begin():
         chat, is_new, _ = await _reader_chat(session, telegram_id, language_code)
-        return await _reader(session, chat, is_new=is_new)
+        return await _reader(session, chat, names, is_new=is_new)
 
 
 async def subscribe(
-    sessions: SessionFactory, telegram_id: int, language_code: str | None, topic: str | None
+    sessions: SessionFactory,
+    telegram_id: int,
+    language_code: str | None,
+    topic: str | None,
+    names: TopicNames = NO_NAMES,
 ) -> tuple[Change, Reader]:
     """/subscribe [topic]: every topic, or one of the feeds' topics."""
     async with sessions() as session, session.begin():
         chat, is_new, _ = await _reader_chat(session, telegram_id, language_code)
         known = await available_topics(session)
-        found = ALL_TOPICS if topic is None else find_topic(topic, known)
+        found = ALL_TOPICS if topic is None else find_topic(topic, known, names)
         if found is None:
-            return Change.UNKNOWN_TOPIC, await _reader(session, chat, is_new=is_new)
+            return Change.UNKNOWN_TOPIC, await _reader(session, chat, names, is_new=is_new)
         chosen = frozenset(await topics_of(session, chat.id))
         change = await _choose(session, chat, chosen, with_topic(chosen, found))
-        return change, await _reader(session, chat, is_new=is_new)
+        return change, await _reader(session, chat, names, is_new=is_new)
 
 
 async def unsubscribe(
-    sessions: SessionFactory, telegram_id: int, language_code: str | None, topic: str | None
+    sessions: SessionFactory,
+    telegram_id: int,
+    language_code: str | None,
+    topic: str | None,
+    names: TopicNames = NO_NAMES,
 ) -> tuple[Change, Reader]:
     """/unsubscribe [topic] and /stop: one topic, or everything (the reader has then left)."""
     async with sessions() as session, session.begin():
         chat, is_new, _ = await _reader_chat(session, telegram_id, language_code)
         known = await available_topics(session)
         chosen = frozenset(await topics_of(session, chat.id))
-        found = ALL_TOPICS if topic is None else find_topic(topic, [*known, *chosen])
+        found = ALL_TOPICS if topic is None else find_topic(topic, [*known, *chosen], names)
         if found is None:
-            return Change.UNKNOWN_TOPIC, await _reader(session, chat, is_new=is_new)
+            return Change.UNKNOWN_TOPIC, await _reader(session, chat, names, is_new=is_new)
         change = await _choose(session, chat, chosen, without_topic(chosen, found, known))
         if found == ALL_TOPICS and chat.status == "active":
             # /stop from a reader who had chosen nothing yet still means "leave".
             await set_status(session, chat, "left", event="left")
-        return change, await _reader(session, chat, is_new=is_new)
+        return change, await _reader(session, chat, names, is_new=is_new)
 
 
 async def toggle_topic(
-    sessions: SessionFactory, telegram_id: int, language_code: str | None, topic: str
+    sessions: SessionFactory,
+    telegram_id: int,
+    language_code: str | None,
+    topic: str,
+    names: TopicNames = NO_NAMES,
 ) -> Reader:
     """A topic button: switch ``topic`` (a known topic, or ``*``) on or off."""
     async with sessions() as session, session.begin():
@@ -183,11 +211,15 @@ async def toggle_topic(
         known = await available_topics(session)
         chosen = frozenset(await topics_of(session, chat.id))
         await _choose(session, chat, chosen, toggled(chosen, topic, known))
-        return await _reader(session, chat, is_new=is_new)
+        return await _reader(session, chat, names, is_new=is_new)
 
 
 async def set_language(
-    sessions: SessionFactory, telegram_id: int, language_code: str | None, language: str
+    sessions: SessionFactory,
+    telegram_id: int,
+    language_code: str | None,
+    language: str,
+    names: TopicNames = NO_NAMES,
 ) -> Reader:
     """/language: the reader's language from now on (en, ru or kk)."""
     if language not in LANGUAGES:
@@ -195,7 +227,7 @@ async def set_language(
     async with sessions() as session, session.begin():
         chat, is_new, _ = await _reader_chat(session, telegram_id, language_code)
         chat.language = language
-        return await _reader(session, chat, is_new=is_new)
+        return await _reader(session, chat, names, is_new=is_new)
 
 
 async def language_of(sessions: SessionFactory, telegram_id: int, language_code: str | None) -> str:
@@ -278,15 +310,23 @@ async def _choose(
 
 
 async def _reader(
-    session: AsyncSession, chat: Chat, *, is_new: bool = False, came_back: bool = False
+    session: AsyncSession,
+    chat: Chat,
+    names: TopicNames,
+    *,
+    is_new: bool = False,
+    came_back: bool = False,
 ) -> Reader:
     assert chat.telegram_id is not None
+    chosen = frozenset(await topics_of(session, chat.id))
+    available = tuple(await available_topics(session))
     return Reader(
         telegram_id=chat.telegram_id,
         language=chat.language,
         status=chat.status,
-        chosen=frozenset(await topics_of(session, chat.id)),
-        available=tuple(await available_topics(session)),
+        chosen=chosen,
+        available=available,
         is_new=is_new,
         came_back=came_back,
+        names={topic: names.name(topic, chat.language) for topic in {*chosen, *available}},
     )

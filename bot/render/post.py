@@ -2,7 +2,8 @@
 
 An article post reads, top to bottom: the title in bold, a summary of a few
 sentences, the photo credit in italics (when there is one), and the source's
-name linked to the article with the topic as a hashtag; a "Read more" URL
+name linked to the article with the topic (named in the chat's language) as a
+hashtag; a "Read more" URL
 button points to the article. Breaking news shows the editor's text exactly as
 typed under a fixed "⚡ BREAKING" mark. Every post goes through
 :mod:`bot.render.telegram_html`, so it is valid Telegram HTML whatever the
@@ -60,6 +61,8 @@ class PostContent:
     credit: str | None = None
     breaking: bool = False
     text: str | None = None
+    topic_names: tuple[tuple[str, str], ...] = ()  # (language, the topic's name in it)
+    edition: str | None = None  # the article's edition: the language channels get it in
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def _footer(content: PostContent, language: str, url: str | None) -> list[Span]:
         spans += [Span(f"{translate(language, 'Source')}: "), Span(name, href=url)]
     elif url:
         spans += [Span(translate(language, "Source"), href=url)]
-    tag = _hashtag(content.topic)
+    tag = _hashtag(dict(content.topic_names).get(language) or content.topic)
     if tag:
         spans += [Span(" " if spans else ""), Span(tag)]
     return spans

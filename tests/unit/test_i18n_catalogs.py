@@ -19,13 +19,13 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGES, LOCALES, translate
+from bot.i18n import LANGUAGES, LOCALES, translate, translate_plural
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "bot"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 # Calls whose argument at this position is a msgid.
-MSGID_ARGUMENT = {"translate": 1, "notify_admins": 2}
+MSGID_ARGUMENT = {"translate": 1, "translate_plural": 1, "notify_admins": 2}
 HANDLER_MODULES = (
     "bot.handlers.readers.menu",
     "bot.handlers.editors",
@@ -52,11 +52,20 @@ def messages(catalog: Catalog) -> dict[str, str]:
     }
 
 
+def plurals(catalog: Catalog) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The counted messages: singular msgid -> (plural msgid, the forms translated)."""
+    return {
+        str(message.id[0]): (str(message.id[1]), tuple(str(form) for form in message.string))
+        for message in catalog
+        if isinstance(message.id, tuple)
+    }
+
+
 def english_msgids() -> set[str]:
     found: set[str] = set()
     for domain in domains():
         if (LOCALES / "en" / "LC_MESSAGES" / f"{domain}.po").exists():
-            found |= set(messages(load("en", domain)))
+            found |= set(messages(load("en", domain))) | set(plurals(load("en", domain)))
     return found
 
 
@@ -179,6 +188,55 @@ def test_translations_keep_the_placeholders(domain: str) -> None:
                 assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), (
                     f"{language}/{domain}.po: {msgid!r} -> {text!r}"
                 )
+
+
+PLURAL_FORMS = {"en": 2, "ru": 3, "kk": 2}  # CLDR: ru one/few/many, kk and en one/other
+
+
+@pytest.mark.parametrize("domain", domains())
+def test_every_counted_message_has_each_plural_form_in_every_language(domain: str) -> None:
+    english = plurals(load("en", domain))
+    for language in LANGUAGES:
+        path = LOCALES / language / "LC_MESSAGES" / f"{domain}.po"
+        assert '"Plural-Forms: nplurals=' in path.read_text(encoding="utf-8"), path
+        catalog = load(language, domain)
+        assert catalog.num_plurals == PLURAL_FORMS[language], f"{language}/{domain}.po header"
+        translated = plurals(catalog)
+        assert set(translated) == set(english), f"{language}/{domain}.po counted messages differ"
+        for msgid, (plural, forms) in translated.items():
+            assert plural == english[msgid][0], f"{language}/{domain}.po: {msgid!r}"
+            assert len(forms) == PLURAL_FORMS[language], f"{language}/{domain}.po: {msgid!r}"
+            for form in forms:
+                assert form.strip(), f"{language}/{domain}.po: {msgid!r} lacks a form"
+                assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(msgid))
+
+
+def test_the_catalogs_have_counted_messages() -> None:
+    """The plural check above is not vacuous: messages with counts are plural entries."""
+    assert any(plurals(load("ru", domain)) for domain in domains())
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("ru", 1, "Публикуем в 1 чат."),
+        ("ru", 2, "Публикуем в 2 чата."),
+        ("ru", 5, "Публикуем в 5 чатов."),
+        ("ru", 21, "Публикуем в 21 чат."),
+        ("ru", 112, "Публикуем в 112 чатов."),
+        ("kk", 5, "5 чатқа жариялануда."),
+        ("en", 1, "Publishing to 1 chat."),
+        ("en", 5, "Publishing to 5 chats."),
+        ("xx", 5, "Publishing to 5 chats."),  # an unknown language: English
+    ],
+)
+def test_translate_plural_picks_the_form_the_language_uses(
+    language: str, count: int, expected: str
+) -> None:
+    text = translate_plural(
+        language, "Publishing to {chats} chat.", "Publishing to {chats} chats.", count, chats=count
+    )
+    assert text == expected
 
 
 def test_every_message_the_code_uses_is_in_the_english_catalog() -> None:

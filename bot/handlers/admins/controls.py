@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot.handlers.admins.access import Context, admin_only
 from bot.handlers.admins.replies import message_of, reply_long, reply_outcome, usage_text
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.newsroom import management
 from bot.newsroom.services import Services
 
@@ -45,8 +45,13 @@ def _feed_state(feed: Any, language: str) -> str:
         return translate(language, "disabled")
     if feed.error_count:
         error = html.escape((feed.last_error or "?")[:120], quote=False)
-        return translate(
-            language, "{errors} errors, last: {error}", errors=feed.error_count, error=error
+        return translate_plural(
+            language,
+            "{errors} error, last: {error}",
+            "{errors} errors, last: {error}",
+            feed.error_count,
+            errors=feed.error_count,
+            error=error,
         )
     return translate(language, "ok")
 

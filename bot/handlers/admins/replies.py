@@ -20,7 +20,7 @@ def message_of(update: Update) -> Message:
 
 async def reply_outcome(update: Update, outcome: management.Outcome, language: str) -> None:
     values = {key: html.escape(str(value), quote=False) for key, value in outcome.values.items()}
-    await message_of(update).reply_text(translate(language, outcome.msgid, **values))
+    await message_of(update).reply_text(outcome.text(language, values))
 
 
 async def reply_long(update: Update, lines: Sequence[str]) -> None:

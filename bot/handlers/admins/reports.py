@@ -15,13 +15,15 @@ from bot.newsroom.services import Services
 from bot.newsroom.stats.collect import collect_history, collect_post_reach, collect_stats
 from bot.newsroom.stats.exports import deliveries_csv, readers_csv
 from bot.newsroom.stats.message import format_stats
+from config.topics import TopicNames
 
 
 @admin_only
 async def stats(update: Update, context: Context, services: Services, language: str) -> None:
     """/stats: the figures, then the readers chart as a photo."""
     figures = await collect_stats(services.sessions)
-    await reply_long(update, format_stats(figures, language).split("\n"))
+    names = TopicNames(services.settings.topics)
+    await reply_long(update, format_stats(figures, language, names=names).split("\n"))
     labels = {key: translate(language, text) for key, text in CHART_LABELS.items()}
     png = await asyncio.to_thread(render_chart, figures.days, labels)
     await message_of(update).reply_photo(

@@ -14,17 +14,25 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.readers.incoming import sessions_of
-from bot.handlers.readers.keyboards import PREFIX, topic_from_token, topics_keyboard
+from bot.handlers.readers.incoming import sessions_of, topic_names_of
+from bot.handlers.readers.keyboards import (
+    PREFIX,
+    editions_keyboard,
+    topic_from_token,
+    topics_keyboard,
+)
 from bot.handlers.readers.texts import (
     TAIL,
+    editions_text,
     language_set_text,
     receiving,
+    receiving_editions,
     subscribe_text,
     topics_text,
 )
 from bot.i18n import LANGUAGES, translate
-from bot.newsroom import readers
+from bot.newsroom import editions, readers
+from storage.db import SessionFactory
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +77,7 @@ async def _button_subscribe_all(
     """The welcome's "All topics": subscribe to every topic."""
     user = query.from_user
     change, reader = await readers.subscribe(
-        sessions_of(context), user.id, user.language_code, None
+        sessions_of(context), user.id, user.language_code, None, topic_names_of(context)
     )
     await edit(query, subscribe_text(reader, change, None))
 
@@ -79,7 +87,9 @@ async def _button_choose(
 ) -> None:
     """The welcome's "Choose topics": turn the message into the topic menu."""
     user = query.from_user
-    reader = await readers.topics(sessions_of(context), user.id, user.language_code)
+    reader = await readers.topics(
+        sessions_of(context), user.id, user.language_code, topic_names_of(context)
+    )
     await edit(query, topics_text(reader), topics_keyboard(reader))
 
 
@@ -89,14 +99,16 @@ async def _button_toggle(
     """A topic in the menu: switch it on or off and redraw the menu."""
     user = query.from_user
     sessions = sessions_of(context)
-    reader = await readers.topics(sessions, user.id, user.language_code)
+    reader = await readers.topics(sessions, user.id, user.language_code, topic_names_of(context))
     topic = topic_from_token(argument, [*reader.available, *reader.chosen])
     if topic is None:
         # A topic that is gone: say so, and show the menu as it is now.
         notice = translate(reader.language, STALE)
         await edit(query, topics_text(reader), topics_keyboard(reader), notice=notice)
         return
-    reader = await readers.toggle_topic(sessions, user.id, user.language_code, topic)
+    reader = await readers.toggle_topic(
+        sessions, user.id, user.language_code, topic, topic_names_of(context)
+    )
     await edit(query, topics_text(reader), topics_keyboard(reader))
 
 
@@ -105,7 +117,9 @@ async def _button_done(
 ) -> None:
     """The menu's "Done": replace it with what the reader now receives."""
     user = query.from_user
-    reader = await readers.topics(sessions_of(context), user.id, user.language_code)
+    reader = await readers.topics(
+        sessions_of(context), user.id, user.language_code, topic_names_of(context)
+    )
     await edit(query, "\n\n".join((receiving(reader), translate(reader.language, TAIL))))
 
 
@@ -117,8 +131,45 @@ async def _button_language(
     if argument not in LANGUAGES:
         await refuse_button_query(query, context)
         return
-    reader = await readers.set_language(sessions_of(context), user.id, user.language_code, argument)
-    await edit(query, language_set_text(reader.language))
+    sessions = sessions_of(context)
+    reader = await readers.set_language(
+        sessions, user.id, user.language_code, argument, topic_names_of(context)
+    )
+    await edit(query, *await language_chosen(sessions, user.id, reader.language))
+
+
+async def language_chosen(
+    sessions: SessionFactory, telegram_id: int, language: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The confirmation of a new language, then the editions step when there is a choice."""
+    choice = await editions.editions(sessions, telegram_id, language)
+    if not choice.choice_matters:
+        return language_set_text(language), None
+    text = f"{language_set_text(language)}\n\n{editions_text(choice)}"
+    return text, editions_keyboard(choice)
+
+
+async def _button_edition(
+    query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
+) -> None:
+    """An edition in the /language step: switch it on or off and redraw the step."""
+    user = query.from_user
+    lang = await readers.language_of(sessions_of(context), user.id, user.language_code)
+    choice = await editions.toggle_edition(sessions_of(context), user.id, lang, argument)
+    if choice is None:
+        await refuse_button_query(query, context)
+        return
+    await edit(query, editions_text(choice), editions_keyboard(choice))
+
+
+async def _button_editions_done(
+    query: CallbackQuery, argument: str, context: ContextTypes.DEFAULT_TYPE
+) -> None:
+    """The editions step's "Done": replace it with the editions the reader now receives."""
+    user = query.from_user
+    lang = await readers.language_of(sessions_of(context), user.id, user.language_code)
+    choice = await editions.editions(sessions_of(context), user.id, lang)
+    await edit(query, receiving_editions(choice))
 
 
 async def _button_forget(
@@ -148,6 +199,8 @@ BUTTONS: dict[str, ButtonHandler] = {
     "t": _button_toggle,
     "done": _button_done,
     "lang": _button_language,
+    "ed": _button_edition,
+    "eddone": _button_editions_done,
     "forget": _button_forget,
 }
 

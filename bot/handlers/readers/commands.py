@@ -10,10 +10,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.readers.buttons import language_chosen
 from bot.handlers.readers.incoming import (
     command_argument,
     private_chat,
     sessions_of,
+    topic_names_of,
     user_language,
 )
 from bot.handlers.readers.keyboards import (
@@ -26,7 +28,6 @@ from bot.handlers.readers.menu import commands_for
 from bot.handlers.readers.texts import (
     TAIL,
     help_text,
-    language_set_text,
     private_only_text,
     receiving,
     subscribe_text,
@@ -45,7 +46,9 @@ FORGET_ASK = "This deletes your subscriptions and everything I store about you. 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome a reader, with the subscribe choice unless they already have topics."""
     user, message = private_chat(update)
-    reader = await readers.start(sessions_of(context), user.id, user.language_code)
+    reader = await readers.start(
+        sessions_of(context), user.id, user.language_code, topic_names_of(context)
+    )
     lang = reader.language
     if reader.chosen and not reader.is_new:
         text = "\n\n".join(
@@ -61,9 +64,9 @@ async def on_subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user, message = private_chat(update)
     topic = command_argument(context)
     change, reader = await readers.subscribe(
-        sessions_of(context), user.id, user.language_code, topic
+        sessions_of(context), user.id, user.language_code, topic, topic_names_of(context)
     )
-    await message.reply_text(subscribe_text(reader, change, topic))
+    await message.reply_text(subscribe_text(reader, change, _slug(topic, reader, context)))
 
 
 async def on_unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -71,16 +74,26 @@ async def on_unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user, message = private_chat(update)
     topic = command_argument(context)
     change, reader = await readers.unsubscribe(
-        sessions_of(context), user.id, user.language_code, topic
+        sessions_of(context), user.id, user.language_code, topic, topic_names_of(context)
     )
-    await message.reply_text(unsubscribe_text(reader, change, topic))
+    await message.reply_text(unsubscribe_text(reader, change, _slug(topic, reader, context)))
+
+
+def _slug(
+    topic: str | None, reader: readers.Reader, context: ContextTypes.DEFAULT_TYPE
+) -> str | None:
+    """The topic a reader typed (a slug or a name in any language) as its slug, for the reply."""
+    if topic is None:
+        return None
+    known = [*reader.available, *reader.chosen]
+    return readers.find_topic(topic, known, topic_names_of(context)) or topic
 
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stop: unsubscribe from everything."""
     user, message = private_chat(update)
     change, reader = await readers.unsubscribe(
-        sessions_of(context), user.id, user.language_code, None
+        sessions_of(context), user.id, user.language_code, None, topic_names_of(context)
     )
     await message.reply_text(unsubscribe_text(reader, change, None))
 
@@ -88,18 +101,23 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/topics: the topic buttons, showing the current choice."""
     user, message = private_chat(update)
-    reader = await readers.topics(sessions_of(context), user.id, user.language_code)
+    reader = await readers.topics(
+        sessions_of(context), user.id, user.language_code, topic_names_of(context)
+    )
     await message.reply_text(topics_text(reader), reply_markup=topics_keyboard(reader))
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/language [en|ru|kk]: set it directly, or offer the three buttons."""
+    """/language [en|ru|kk]: set it directly, or offer the three buttons; then the editions."""
     user, message = private_chat(update)
     wanted = (command_argument(context) or "").lower()
     sessions = sessions_of(context)
     if wanted in LANGUAGES:
-        reader = await readers.set_language(sessions, user.id, user.language_code, wanted)
-        await message.reply_text(language_set_text(reader.language))
+        reader = await readers.set_language(
+            sessions, user.id, user.language_code, wanted, topic_names_of(context)
+        )
+        text, markup = await language_chosen(sessions, user.id, reader.language)
+        await message.reply_text(text, reply_markup=markup)
         return
     lang = await readers.language_of(sessions, user.id, user.language_code)
     await message.reply_text(

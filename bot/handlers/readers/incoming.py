@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot.i18n import normalize_language
 from bot.newsroom import readers
 from bot.newsroom.services import services_of
+from config.topics import TopicNames
 from storage.db import SessionFactory
 
 
@@ -27,6 +28,11 @@ def command_argument(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 
 def sessions_of(context: ContextTypes.DEFAULT_TYPE) -> SessionFactory:
     return services_of(context.bot_data).sessions
+
+
+def topic_names_of(context: ContextTypes.DEFAULT_TYPE) -> TopicNames:
+    """The topics' names in each language, from the settings' ``[topics.*]``."""
+    return TopicNames(services_of(context.bot_data).settings.topics)
 
 
 async def user_language(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:

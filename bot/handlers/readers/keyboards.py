@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.i18n import translate
+from bot.newsroom.editions import Editions
 from bot.newsroom.readers import ALL_TOPICS, Reader
 
 PREFIX = "r:"
@@ -36,12 +37,13 @@ def welcome_keyboard(lang: str) -> InlineKeyboardMarkup:
 
 
 def topics_keyboard(reader: Reader) -> InlineKeyboardMarkup:
-    """All topics first, then the feeds' topics two to a row, each ✅ when chosen, then Done."""
+    """All topics first, then the topics by name, two to a row, each ✅ when chosen, then Done."""
     lang = reader.language
     rows = [[_topic_button(translate(lang, "All topics"), ALL_TOPICS, reader.everything)]]
-    shown = sorted({*reader.available, *(reader.chosen - {ALL_TOPICS})}, key=str.casefold)
+    topics = {*reader.available, *(reader.chosen - {ALL_TOPICS})}
+    shown = sorted(topics, key=lambda topic: reader.name(topic).casefold())
     buttons = [
-        _topic_button(topic, topic, reader.everything or topic in reader.chosen)
+        _topic_button(reader.name(topic), topic, reader.everything or topic in reader.chosen)
         for topic in shown[:MAX_TOPIC_BUTTONS]
     ]
     rows += [buttons[i : i + TOPICS_PER_ROW] for i in range(0, len(buttons), TOPICS_PER_ROW)]
@@ -78,6 +80,19 @@ def language_keyboard() -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def editions_keyboard(choice: Editions) -> InlineKeyboardMarkup:
+    """The /language step after the language: each edition the outlet has, ✅ when received."""
+    row = [
+        InlineKeyboardButton(
+            f"✅ {LANGUAGE_NAMES[code]}" if code in choice.receiving else LANGUAGE_NAMES[code],
+            callback_data=f"{PREFIX}ed:{code}",
+        )
+        for code in choice.published
+    ]
+    done = InlineKeyboardButton(translate(choice.language, "Done"), callback_data=f"{PREFIX}eddone")
+    return InlineKeyboardMarkup([row, [done]])
 
 
 def forget_keyboard(lang: str) -> InlineKeyboardMarkup:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from bot.handlers.readers.keyboards import LANGUAGE_NAMES
 from bot.i18n import translate
 from bot.newsroom import readers
+from bot.newsroom.editions import Editions
 from bot.newsroom.readers import Change, Reader
 
 TAIL = "Change it any time with /topics, stop with /stop."
@@ -23,6 +25,22 @@ LANGUAGE_SET = "From now on I speak English with you."
 def language_set_text(lang: str) -> str:
     """The confirmation of a new language, said in it (/language and its buttons)."""
     return translate(lang, LANGUAGE_SET)
+
+
+EDITIONS_ASK = "Which editions would you like to receive? Tap one to switch it on or off."
+
+
+def editions_text(choice: Editions) -> str:
+    """What the reader receives, and the question of the editions step."""
+    return f"{receiving_editions(choice)}\n\n{translate(choice.language, EDITIONS_ASK)}"
+
+
+def receiving_editions(choice: Editions) -> str:
+    """One line naming the editions the reader receives."""
+    names = ", ".join(
+        f"<b>{LANGUAGE_NAMES[code]}</b>" for code in choice.published if code in choice.receiving
+    )
+    return translate(choice.language, "You receive the news in: {editions}.", editions=names)
 
 
 def welcome_text(lang: str) -> str:
@@ -44,12 +62,15 @@ def receiving(reader: Reader) -> str:
     if reader.everything:
         return translate(lang, "You receive news on every topic.")
     if reader.chosen:
-        return translate(lang, "You receive news on: {topics}.", topics=topic_list(reader.chosen))
+        topics = topic_list(reader, reader.chosen)
+        return translate(lang, "You receive news on: {topics}.", topics=topics)
     return translate(lang, "You receive no news at the moment.")
 
 
-def topic_list(topics: Sequence[str] | frozenset[str]) -> str:
-    return ", ".join(f"<b>{html.escape(topic)}</b>" for topic in sorted(topics, key=str.casefold))
+def topic_list(reader: Reader, topics: Sequence[str] | frozenset[str]) -> str:
+    """``topics`` by their names in the reader's language, bold, in alphabetical order."""
+    names = sorted((reader.name(topic) for topic in topics), key=str.casefold)
+    return ", ".join(f"<b>{html.escape(name)}</b>" for name in names)
 
 
 def subscribe_text(reader: Reader, change: Change, topic: str | None) -> str:
@@ -85,7 +106,7 @@ def unknown_topic_text(reader: Reader, topic: str) -> str:
     first = translate(lang, "There is no topic “{topic}”.", topic=html.escape(topic))
     if reader.available:
         rest = translate(
-            lang, "Topics you can choose: {topics}.", topics=topic_list(reader.available)
+            lang, "Topics you can choose: {topics}.", topics=topic_list(reader, reader.available)
         )
     else:
         rest = translate(lang, "There are no topics yet: /subscribe gives you all the news.")
@@ -93,9 +114,9 @@ def unknown_topic_text(reader: Reader, topic: str) -> str:
 
 
 def _bold(topic: str, reader: Reader) -> str:
-    """The topic as the feeds spell it, when the reader typed it in another case."""
-    known = readers.find_topic(topic, [*reader.available, *reader.chosen]) or topic
-    return f"<b>{html.escape(known)}</b>"
+    """The topic by its name in the reader's language, whichever name or case they typed."""
+    slug = readers.find_topic(topic, [*reader.available, *reader.chosen]) or topic
+    return f"<b>{html.escape(reader.name(slug))}</b>"
 
 
 def topics_text(reader: Reader) -> str:

@@ -49,7 +49,13 @@ async def publish(services: Services, post_id: int, user_id: int) -> Answer:
     services.wake_delivery()
     telemetry.count_breaking()
     log.info("breaking published post_id=%s by=%s chats=%s", post_id, user_id, chats)
-    return Answer(True, "Publishing to {chats} chats.", {"chats": chats})
+    return Answer(
+        True,
+        "Publishing to {chats} chat.",
+        {"chats": chats},
+        plural="Publishing to {chats} chats.",
+        count=chats,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from telegram.error import TelegramError
 
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.newsroom.breaking.texts import format_number
 
 DELETE_WINDOW = timedelta(hours=48)  # Telegram deletes a bot's message only this long
@@ -81,9 +81,11 @@ class ChangeReport:
 def recall_report_text(post_id: int, report: ChangeReport, language: str) -> str:
     """What the editor reads when a recall is over."""
     lines = [
-        translate(
+        translate_plural(
             language,
+            "Post #{post} recalled: deleted in {done} of {total} chat.",
             "Post #{post} recalled: deleted in {done} of {total} chats.",
+            report.total,
             post=post_id,
             done=format_number(report.done, language),
             total=format_number(report.total, language),
@@ -104,9 +106,11 @@ def recall_report_text(post_id: int, report: ChangeReport, language: str) -> str
 def correction_report_text(post_id: int, report: ChangeReport, language: str) -> str:
     """What the editor reads when a correction is over."""
     lines = [
-        translate(
+        translate_plural(
             language,
+            "Post #{post} corrected: edited in {done} of {total} chat.",
             "Post #{post} corrected: edited in {done} of {total} chats.",
+            report.total,
             post=post_id,
             done=format_number(report.done, language),
             total=format_number(report.total, language),

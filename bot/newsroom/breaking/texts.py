@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from babel.numbers import format_decimal
 
-from bot.i18n import normalize_language, translate
+from bot.i18n import normalize_language, translate, translate_plural
 from bot.render.post import CAPTION_LIMIT, TEXT_LIMIT, RenderedPost, telegram_length
 from storage import posts as breaking_posts
 from storage.deliveries import DeliveryCounts
@@ -28,8 +28,12 @@ class Answer:
     ok: bool
     msgid: str
     values: dict[str, object] = field(default_factory=dict)
+    plural: str | None = None  # a counted message: its plural msgid; ``count`` picks the form
+    count: int = 0
 
     def text(self, language: str) -> str:
+        if self.plural is not None:
+            return translate_plural(language, self.msgid, self.plural, self.count, **self.values)
         return translate(language, self.msgid, **self.values)
 
 

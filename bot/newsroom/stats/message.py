@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.newsroom.stats.figures import FeedHealth, Stats
+from config.topics import NO_NAMES, TopicNames
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,27 @@ class _Style:
 MAX_LIST_LINES = 12
 
 
-def format_stats(stats: Stats, language: str | None, *, as_html: bool = True) -> str:
-    """The compact /stats message (or ``newsbot stats`` output with ``as_html=False``)."""
+def format_stats(
+    stats: Stats, language: str | None, *, as_html: bool = True, names: TopicNames = NO_NAMES
+) -> str:
+    """The compact /stats message (or ``newsbot stats`` output with ``as_html=False``);
+    topics go by their ``names`` in ``language``."""
     style = _Style(as_html)
 
     def t(msgid: str, **values: object) -> str:
         return translate(language, msgid, **values)
 
-    lines = [*_reader_lines(stats, style, t), ""]
+    def topic(slug: str) -> str:
+        return t("all topics") if slug == "*" else names.name(slug, language)
+
+    lines = [*_reader_lines(stats, style, t, topic), ""]
     lines += [*_channel_lines(stats, style, t), ""]
-    lines += [*_feed_lines(stats, style, t), ""]
+    lines += [*_feed_lines(stats, style, t, language), ""]
     lines += _delivery_lines(stats, style, t)
     return "\n".join(lines).strip()
 
 
-def _reader_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
+def _reader_lines(stats: Stats, style: _Style, t: Any, topic_name: Any) -> list[str]:
     r = stats.readers
     lines = [
         style.bold(t("Readers: {total}", total=r.total)),
@@ -55,8 +62,7 @@ def _reader_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     ]
     if stats.per_topic:
         topics = ", ".join(
-            f"{style.text(t('all topics') if topic == '*' else topic)} {n}"
-            for topic, n in stats.per_topic.items()
+            f"{style.text(topic_name(topic))} {n}" for topic, n in stats.per_topic.items()
         )
         lines.append(t("Topics: {topics}", topics=topics))
     if stats.per_language:
@@ -77,7 +83,7 @@ def _channel_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     return lines
 
 
-def _feed_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
+def _feed_lines(stats: Stats, style: _Style, t: Any, language: str | None) -> list[str]:
     enabled = [f for f in stats.feeds if f.enabled]
     failing = [f for f in enabled if f.failing]
     lines = [
@@ -85,17 +91,20 @@ def _feed_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
     ]
     ordered = failing + [f for f in enabled if not f.failing]
     for feed in ordered[:MAX_LIST_LINES]:
-        lines.append(_feed_line(feed, style, t))
+        lines.append(_feed_line(feed, style, t, language))
     if len(ordered) > MAX_LIST_LINES:
         lines.append(t("and {count} more", count=len(ordered) - MAX_LIST_LINES))
     return lines
 
 
-def _feed_line(feed: FeedHealth, style: _Style, t: Any) -> str:
+def _feed_line(feed: FeedHealth, style: _Style, t: Any, language: str | None) -> str:
     head = f"#{feed.id} {style.text(shorten(feed.label, 40))}"
     if feed.failing:
-        detail = t(
+        detail = translate_plural(
+            language,
+            "{errors} error in a row, last: {error}",
             "{errors} errors in a row, last: {error}",
+            feed.error_count,
             errors=feed.error_count,
             error=style.text(shorten(feed.last_error or "?", 80)),
         )
