@@ -159,10 +159,23 @@ def test_every_editor_message_is_translated_in_every_language() -> None:
     catalogs = {}
     for language in LANGUAGES:
         with (LOCALES / language / "LC_MESSAGES" / "editors.po").open("rb") as handle:
-            catalogs[language] = {str(m.id): str(m.string) for m in read_po(handle) if m.id}
+            catalogs[language] = {
+                _singular(m.id): _forms(m.string) for m in read_po(handle) if m.id
+            }
     english = set(catalogs["en"])
     for language, messages in catalogs.items():
         assert set(messages) == english, language
-        assert all(messages.values()), f"{language}: empty translations"
-        for msgid, text in messages.items():  # the same {placeholders} survive translation
-            assert sorted(re.findall(r"{\w+}", text)) == sorted(re.findall(r"{\w+}", msgid))
+        assert all(all(forms) for forms in messages.values()), f"{language}: empty translations"
+        for msgid, forms in messages.items():  # the same {placeholders} survive translation
+            for text in forms:
+                assert sorted(re.findall(r"{\w+}", text)) == sorted(re.findall(r"{\w+}", msgid))
+
+
+def _singular(msgid: str | tuple[str, ...]) -> str:
+    """A message's key: its msgid, or the singular msgid of a message with plural forms."""
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _forms(msgstr: str | tuple[str, ...]) -> tuple[str, ...]:
+    """Every form of a translation: one, or one per plural form."""
+    return (msgstr,) if isinstance(msgstr, str) else tuple(msgstr)
