@@ -69,6 +69,10 @@ async def _serve(site: Site, request: web.Request) -> web.StreamResponse:
         return web.Response(text="<html>soft 404</html>", content_type="text/html")
     if path == "/img/huge.jpg":
         return web.Response(body=b"\xff\xd8" + b"0" * (6 * 1024 * 1024), content_type="image/jpeg")
+    if path in ("/image", "/photo"):  # an image service: the picture is named by its query
+        return web.Response(body=jpeg(1000, 600), content_type="image/jpeg")
+    if path.startswith("/image/"):  # the service's soft 404, answered with a 200
+        return web.Response(text="<html>no such image</html>", content_type="text/html")
     if path == "/broken.html":
         return web.Response(status=500, text="oops")
     for folder in ("feeds", "pages"):
@@ -276,3 +280,24 @@ async def test_a_photo_served_with_a_generic_type_is_still_a_photo(
     assert result.image_url == site.url("/img/s3.jpg")
     assert result.image_source is not None
     assert result.image_source.endswith("served as binary/octet-stream")
+
+
+async def test_extensionless_image_urls_are_checked_by_what_they_serve(
+    site: Site, fetcher: Fetcher
+) -> None:
+    body = (DATA / "feeds" / "image_service_urls.xml").read_bytes()
+    for host in (b"https://cdn.wire.example.kz", b"https://wire.example.kz"):
+        body = body.replace(host, site.base.encode())
+    feed_url = site.url("/feeds/image_service_urls.xml")
+    entries = parse_feed(body, feed_url).entries
+    results = [
+        await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1, fetch_pages=False)
+        for entry in entries[:3]
+    ]
+    assert results[0].image_url == site.url("/image?id=4101&w=800")
+    assert results[0].image_source is not None
+    assert results[0].image_source.startswith("media:content; JPEG 1000x600")
+    assert results[1].image_url is None  # a 200 answer that is an HTML page, not a photo
+    assert results[1].photo_note == "enclosure: not an image (text/html)"
+    assert results[2].image_url == site.url("/photo?id=4103")
+    assert site.hits["/image"] == 1 and site.hits["/image/48213/1200/"] == 1
