@@ -190,9 +190,9 @@ def _from_page(
         also_titles=titles[1:],
     )
     summary = drawn.text
-    if not summary or len(summary) < len(base.summary) // 2:
-        # The body gave nothing better; the teaser, or the page's own description.
-        summary = base.summary or clean_teaser(page.meta.description or "")
+    if not summary or is_heading(summary):
+        # The body has no paragraph (only a headline or nothing): the teaser, or the page's own.
+        summary = base.summary or clean_teaser(page.meta.description or "") or summary
     credit = base.credit or drawn.credit or page.credit
     title = entry.title or (page.headlines[0] if page.headlines else "")
     return summary, credit, title

@@ -363,3 +363,23 @@ async def test_the_same_og_image_on_two_pages_of_a_site_is_its_default(
     assert first.image_url == site.url("/img/photo-default.jpg")
     assert second.image_url is None
     assert second.photo_note is not None and "on other pages of the site" in second.photo_note
+
+
+async def test_the_articles_first_paragraph_is_preferred_over_the_feeds_teaser(
+    site: Site, fetcher: Fetcher
+) -> None:
+    feed_url, entries = teaser_entries(site)
+    teaser = (
+        "Heavy snowfall in the mountains has closed one of the region's busiest roads, and "
+        "drivers are asked to wait until road services clear the pass, officials said."
+    )
+    entry = replace(
+        entries[0],
+        title="Snow closes the mountain road",
+        url=site.url("/pages/lead_paragraph_after_teaser.html"),
+        summary=teaser,
+        text=teaser,
+        images=(),
+    )
+    result = await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1)
+    assert result.summary == "Snow closed the Kordai pass on Tuesday."
