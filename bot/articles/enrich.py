@@ -27,6 +27,7 @@ from bot.articles.images import (
     PhotoInfo,
     inspect_photo,
 )
+from bot.articles.logos import SiteImages, brand_reason, lead_candidates
 from bot.articles.summarize import clean_teaser, split_sentences, summarize
 from bot.feeds.fetcher import Fetcher, FetchError
 from bot.feeds.parser.model import Entry, ImageCandidate
@@ -64,6 +65,7 @@ class _Verdict:
     checked_at: float
     transient: bool = False
     width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class _Choice:
 _verdicts: weakref.WeakKeyDictionary[Fetcher, OrderedDict[str, _Verdict]] = (
     weakref.WeakKeyDictionary()
 )
+# Which image each site's pages showed, per fetcher like the verdicts: a site-wide default
+# image (the brand shown on every page) is not a story's photo.
+_site_images: weakref.WeakKeyDictionary[Fetcher, SiteImages] = weakref.WeakKeyDictionary()
 
 
 async def enrich_entry(
@@ -156,7 +161,7 @@ async def _enrich(
     choice = await _first_good_photo(entry.images, fetcher, feed_url)
     if choice.url is None and can_fetch and not page_read:
         page = await _read_page(entry, fetcher, feed_url)
-    choice = await _maybe_page_photo(choice, page, fetcher, feed_url)
+    choice = await _maybe_page_photo(choice, page, entry.url, fetcher, feed_url)
     language = entry.language or (page.meta.language if page else None)
     note = None if choice.url else choice.note
     return Enriched(summary, choice.url, choice.reason, credit, title, language, note)
@@ -186,9 +191,9 @@ def _from_page(
         also_titles=titles[1:],
     )
     summary = drawn.text
-    if not summary or len(summary) < len(base.summary) // 2:
-        # The body gave nothing better; the teaser, or the page's own description.
-        summary = base.summary or clean_teaser(page.meta.description or "")
+    if not summary or is_heading(summary):
+        # The body has no paragraph (only a headline or nothing): the teaser, or the page's own.
+        summary = base.summary or clean_teaser(page.meta.description or "") or summary
     credit = base.credit or drawn.credit or page.credit
     title = entry.title or (page.headlines[0] if page.headlines else "")
     return summary, credit, title
@@ -219,37 +224,44 @@ async def _read_page(entry: Entry, fetcher: Fetcher, feed_url: str) -> Page | No
 
 
 async def _maybe_page_photo(
-    choice: _Choice, page: Page | None, fetcher: Fetcher, feed_url: str
+    choice: _Choice, page: Page | None, page_url: str | None, fetcher: Fetcher, feed_url: str
 ) -> _Choice:
-    """The page's og:image when the feed gave no photo, or only a small one."""
-    if page is None or not page.meta.image or page.meta.image == choice.url:
+    """The page's lead image when the feed gave no photo, or only a small one; never its logo."""
+    if page is None or page_url is None or not page.meta.images:
         return choice
+    sites = _site_images.setdefault(fetcher, SiteImages())
+    candidates, refused = lead_candidates(page.meta, page_url, sites)
+    for url, _source in page.meta.images:
+        sites.record(page_url, url)
     small = choice.width is not None and choice.width < SMALL_PHOTO_WIDTH
-    if choice.url is not None and not small:
+    if choice.url is not None and (not small or choice.url in dict(page.meta.images)):
         return choice
-    candidate = ImageCandidate(page.meta.image, page.meta.image_source or "og:image")
-    found = await _first_good_photo((candidate,), fetcher, feed_url)
+    found = await _first_good_photo(candidates, fetcher, feed_url, lead=True)
     if found.url is None:
-        return choice if choice.url else _Choice(note=f"{choice.note}; {found.note}")
+        notes = [note for note in (choice.note, *refused, found.note) if note]
+        return choice if choice.url else _Choice(note="; ".join(notes))
     if choice.url is not None and (found.width or 0) <= (choice.width or 0):
         return choice
     return found
 
 
 async def _first_good_photo(
-    candidates: tuple[ImageCandidate, ...], fetcher: Fetcher, feed_url: str
+    candidates: tuple[ImageCandidate, ...], fetcher: Fetcher, feed_url: str, *, lead: bool = False
 ) -> _Choice:
-    """The first candidate that passes its check, best first."""
+    """The first candidate that passes its check, best first; ``lead``: not a badge or icon."""
     notes: list[str] = []
     for candidate in candidates:
         if is_junk_image(candidate.url, candidate.width, candidate.height):
             notes.append(f"{candidate.source}: looks like an icon or tracker")
             continue
         verdict = await check_photo(candidate.url, fetcher, feed_url=feed_url)
-        if verdict.ok:
+        refusal = verdict.reason if not verdict.ok else None
+        if refusal is None and lead:
+            refusal = brand_reason(verdict.width, verdict.height)
+        if refusal is None:
             reason = f"{_describe(candidate)}; {verdict.reason}"
             return _Choice(candidate.url, reason, None, verdict.width)
-        notes.append(f"{candidate.source}: {verdict.reason}")
+        notes.append(f"{candidate.source}: {refusal}")
     return _Choice(note="; ".join(notes) or "the entry names no photo")
 
 
@@ -297,7 +309,7 @@ async def _check(url: str, fetcher: Fetcher, feed_url: str, now: float) -> _Verd
     if not kind.startswith("image/"):
         # Telegram may refuse the URL for its type; the delivery's upload fallback will not.
         note += f", served as {kind or 'no type'}"
-    return _Verdict(True, note, now, width=info.width)
+    return _Verdict(True, note, now, width=info.width, height=info.height)
 
 
 def _size_note(info: PhotoInfo, size: int | None) -> str:

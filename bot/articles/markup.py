@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
+from bot.articles.jsonld import linked_data
+
 # Block elements whose end is a line break in the text a reader would see.
 _BLOCK_TAGS = (
     "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table figure figcaption "
@@ -40,14 +42,12 @@ _INT = re.compile(r"^\s*(\d{1,5})\s*(?:px)?\s*$")
 _SRCSET_ITEM = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,|$)")
 _PLACEHOLDER = re.compile(r"(?:^data:|blank\.gif|spacer\.gif|placeholder|lazy[-_.]?load)", re.I)
 
-# Pages say where their photo is in a few ways; og:image is right most often.
-_IMAGE_METAS = (
-    "og:image",
-    "og:image:url",
-    "og:image:secure_url",
-    "twitter:image",
-    "twitter:image:src",
-)
+# Pages say where their photo is in a few ways; og:image is right most often,
+# twitter:image is often a small thumbnail.
+_OG_IMAGE_METAS = ("og:image", "og:image:url", "og:image:secure_url")
+_TWITTER_IMAGE_METAS = ("twitter:image", "twitter:image:src")
+_ICON_RELS = frozenset({"icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed"})
+_LOGO_MARK = re.compile(r"logo", re.I)
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,8 @@ def _widest_in_srcset(srcset: str) -> str | None:
 def absolute_url(url: str, base: str | None) -> str | None:
     """``url`` made absolute against ``base``; None unless the result is http(s)."""
     url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
+    if url.startswith("//") and not base:
+        url = "https:" + url  # protocol-relative with nothing to take the scheme from
     try:
         joined = urljoin(base, url) if base else url
         scheme = urlsplit(joined).scheme.lower()
@@ -181,32 +181,74 @@ def _int(value: str | None) -> int | None:
 class PageMeta:
     """What a page's ``<meta>`` tags say, read from every meta wherever it is."""
 
-    image: str | None = None
+    image: str | None = None  # the first of ``images``
     image_source: str | None = None
     title: str | None = None
     description: str | None = None
     language: str | None = None
+    images: tuple[tuple[str, str], ...] = ()  # (url, where it was named), best first
+    logos: frozenset[str] = frozenset()  # the site's brand marks: never a lead image
 
 
 def page_meta(root: lxml.html.HtmlElement, base: str) -> PageMeta:
-    """og:/twitter: metas from every ``<meta>`` (property= or name=), og:image first."""
+    """Metas from every ``<meta>`` (property=, name= or itemprop=), and the page's images.
+
+    Lead-image candidates in order: og:image, the JSON-LD article's image,
+    twitter:image, ``<link rel="image_src">``.
+    """
     found: dict[str, str] = {}
     for meta in root.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip()
         value = (meta.get("content") or "").strip()
         if key and value:
             found.setdefault(key.lower(), value)
-    image, source = None, None
-    for key in _IMAGE_METAS:
-        url = absolute_url(found[key], base) if key in found else None
-        if url:
-            image, source = url, key.split(":")[0] + ":image"
-            break
+    data = linked_data(root)
+    named = [(found[key], "og:image") for key in _OG_IMAGE_METAS if key in found]
+    named += [(url, "json-ld image") for url in data.images]
+    named += [(found[key], "twitter:image") for key in _TWITTER_IMAGE_METAS if key in found]
+    named += [(url, "image_src") for url in _links(root, {"image_src"})]
+    images = _resolved(named, base)
+    logos = [*data.logos, *_links(root, _ICON_RELS), *_logo_images(root)]
+    logos += [found["logo"]] if "logo" in found else []
     language = root.get("lang") or found.get("og:locale")
     return PageMeta(
-        image=image,
-        image_source=source,
+        image=images[0][0] if images else None,
+        image_source=images[0][1] if images else None,
         title=found.get("og:title") or found.get("twitter:title"),
         description=found.get("og:description") or found.get("description"),
         language=language.strip() if language else None,
+        images=images,
+        logos=frozenset(url for url, _ in _resolved([(u, "") for u in logos], base)),
     )
+
+
+def _resolved(named: list[tuple[str, str]], base: str) -> tuple[tuple[str, str], ...]:
+    """Absolute http(s) URLs, each once, in order (entities were decoded by the parser)."""
+    out: dict[str, str] = {}
+    for url, source in named:
+        absolute = absolute_url(url, base)
+        if absolute and absolute not in out:
+            out[absolute] = source
+    return tuple(out.items())
+
+
+def _links(root: lxml.html.HtmlElement, rels: frozenset[str] | set[str]) -> list[str]:
+    """The hrefs of ``<link>`` elements with one of ``rels``, wherever they are."""
+    return [
+        link.get("href") or ""
+        for link in root.iter("link")
+        if rels & set((link.get("rel") or "").lower().split())
+    ]
+
+
+def _logo_images(root: lxml.html.HtmlElement) -> list[str]:
+    """``<img>`` the page marks as its logo (class, id or alt; or a logo link around it)."""
+    logos = []
+    for img in root.iter("img"):
+        parent = img.getparent()
+        marks = [img.get(name) or "" for name in ("class", "id", "alt")]
+        marks += [parent.get("class") or "", parent.get("id") or ""] if parent is not None else []
+        source = _img_source(img)
+        if source and any(_LOGO_MARK.search(mark) for mark in marks):
+            logos.append(source)
+    return logos

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.articles.chrome import (
+    DASH_ITEM,
     credit_of,
     is_chrome,
     is_heading,
@@ -75,10 +76,11 @@ def body_lines(text: str, titles: tuple[str, ...] = ()) -> tuple[list[str], str 
     credit: str | None = None
     body: list[str] = []
     headings: list[str] = []
-    for raw in text.replace("\r", "\n").split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if not line:
-            continue
+    lines = [_SPACES.sub(" ", raw).strip() for raw in text.replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if line]
+    for index, line in enumerate(lines):
+        if not body and _in_dash_list(lines, index):
+            continue  # "— item" lines before the story: a list of links, not its lead
         found = credit_of(line)
         if found:
             credit = credit or found
@@ -94,6 +96,14 @@ def body_lines(text: str, titles: tuple[str, ...] = ()) -> tuple[list[str], str 
         body.append(_GLUED_COMMA.sub(", ", line))
     # A teaser can be one unpunctuated line; better that than nothing.
     return (body or headings[-1:]), credit
+
+
+def _in_dash_list(lines: list[str], index: int) -> bool:
+    """Whether ``lines[index]`` is one of two or more "— item" lines in a row."""
+    if not DASH_ITEM.match(lines[index]):
+        return False
+    neighbours = lines[max(0, index - 1) : index] + lines[index + 1 : index + 2]
+    return any(DASH_ITEM.match(line) for line in neighbours)
 
 
 def first_sentences(text: str, count: int) -> str:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.articles.summarize import split_sentences
 from bot.i18n import translate
 from bot.render.telegram_html import (
     ELLIPSIS,
@@ -39,7 +40,6 @@ BREAKING_MARK = "⚡"
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SENTENCE_END = re.compile(r"[.!?…][»”\"')\]]*(?=\s)")
 _HASHTAG_JUNK = re.compile(r"[^\w]+")
 
 
@@ -178,15 +178,14 @@ def _shrink(summary: str, budget: int) -> str:
     if telegram_length(summary) <= budget:
         return summary
     best = ""
-    for match in _SENTENCE_END.finditer(summary):
-        candidate = summary[: match.end()].rstrip()
+    # Sentences as the summary splits them (abbreviations and initials are no ends, en/ru/kk).
+    for sentence in split_sentences(summary):
+        candidate = f"{best} {sentence}".strip()
         if telegram_length(candidate) > budget:
             break
         best = candidate
-    # A sentence cut that loses most of the room reads worse than a word cut.
-    if best and telegram_length(best) >= budget // 2:
-        return best
-    return truncate(summary, budget)
+    # A shorter whole sentence reads better than a longer one cut in the middle.
+    return best or truncate(summary, budget)
 
 
 def _join(blocks: list[list[Span]]) -> list[Span]:

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
-from bot.articles.enrich import enrich_entry
+from bot.articles.enrich import Enriched, enrich_entry
 from bot.feeds.fetcher import Fetcher
 from bot.feeds.parser.document import parse_feed
 from bot.feeds.parser.model import Entry, ImageCandidate
@@ -69,6 +69,19 @@ async def _serve(site: Site, request: web.Request) -> web.StreamResponse:
         return web.Response(text="<html>soft 404</html>", content_type="text/html")
     if path == "/img/huge.jpg":
         return web.Response(body=b"\xff\xd8" + b"0" * (6 * 1024 * 1024), content_type="image/jpeg")
+    if (
+        path.startswith(("/img/photo-", "/media/", "/uploads/"))
+        or path == "/img/site-logo-share.jpg"
+    ):
+        return web.Response(body=jpeg(1200, 675), content_type="image/jpeg")
+    if path == "/img/default-card.png":
+        out = io.BytesIO()
+        Image.new("RGB", (512, 512), (200, 30, 30)).save(out, "PNG")
+        return web.Response(body=out.getvalue(), content_type="image/png")
+    if path in ("/image", "/photo"):  # an image service: the picture is named by its query
+        return web.Response(body=jpeg(1000, 600), content_type="image/jpeg")
+    if path.startswith("/image/"):  # the service's soft 404, answered with a 200
+        return web.Response(text="<html>no such image</html>", content_type="text/html")
     if path == "/broken.html":
         return web.Response(status=500, text="oops")
     for folder in ("feeds", "pages"):
@@ -276,3 +289,97 @@ async def test_a_photo_served_with_a_generic_type_is_still_a_photo(
     assert result.image_url == site.url("/img/s3.jpg")
     assert result.image_source is not None
     assert result.image_source.endswith("served as binary/octet-stream")
+
+
+async def test_extensionless_image_urls_are_checked_by_what_they_serve(
+    site: Site, fetcher: Fetcher
+) -> None:
+    body = (DATA / "feeds" / "image_service_urls.xml").read_bytes()
+    for host in (b"https://cdn.wire.example.kz", b"https://wire.example.kz"):
+        body = body.replace(host, site.base.encode())
+    feed_url = site.url("/feeds/image_service_urls.xml")
+    entries = parse_feed(body, feed_url).entries
+    results = [
+        await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1, fetch_pages=False)
+        for entry in entries[:3]
+    ]
+    assert results[0].image_url == site.url("/image?id=4101&w=800")
+    assert results[0].image_source is not None
+    assert results[0].image_source.startswith("media:content; JPEG 1000x600")
+    assert results[1].image_url is None  # a 200 answer that is an HTML page, not a photo
+    assert results[1].photo_note == "enclosure: not an image (text/html)"
+    assert results[2].image_url == site.url("/photo?id=4103")
+    assert site.hits["/image"] == 1 and site.hits["/image/48213/1200/"] == 1
+
+
+async def page_photo(site: Site, fetcher: Fetcher, page: str) -> Enriched:
+    """The enrichment of a teaser entry, without a photo of its own, linking to ``page``."""
+    feed_url, entries = teaser_entries(site)
+    entry = replace(entries[0], url=site.url(f"/pages/{page}"), images=())
+    return await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1)
+
+
+async def test_a_relative_og_image_is_resolved_and_checked(site: Site, fetcher: Fetcher) -> None:
+    result = await page_photo(site, fetcher, "og_image_relative.html")
+    assert result.image_url == site.url("/media/2026/11/harvest-1200.jpg")
+
+
+async def test_link_image_src_is_the_photo_of_a_page_without_og_image(
+    site: Site, fetcher: Fetcher
+) -> None:
+    result = await page_photo(site, fetcher, "link_image_src.html")
+    assert result.image_url == site.url("/uploads/library-reopens.jpg")
+    assert result.image_source is not None and result.image_source.startswith("image_src;")
+
+
+async def test_og_image_that_is_the_publishers_logo_is_not_the_photo(
+    site: Site, fetcher: Fetcher
+) -> None:
+    result = await page_photo(site, fetcher, "og_image_site_logo.html")
+    assert result.image_url is None
+    assert result.photo_note is not None and "og:image: the site's logo" in result.photo_note
+    assert site.hits["/img/photo-masthead.jpg"] == 0
+
+
+async def test_og_image_named_logo_gives_way_to_the_next_image(
+    site: Site, fetcher: Fetcher
+) -> None:
+    result = await page_photo(site, fetcher, "og_image_logo_path.html")
+    assert result.image_url == site.url("/img/photo-trams.jpg")
+    assert site.hits["/img/site-logo-share.jpg"] == 0
+
+
+async def test_a_small_square_share_badge_is_not_the_photo(site: Site, fetcher: Fetcher) -> None:
+    result = await page_photo(site, fetcher, "og_image_square_brand.html")
+    assert result.image_url is None
+    assert result.photo_note is not None and "a brand image" in result.photo_note
+
+
+async def test_the_same_og_image_on_two_pages_of_a_site_is_its_default(
+    site: Site, fetcher: Fetcher
+) -> None:
+    first = await page_photo(site, fetcher, "og_image_site_default.html?id=1")
+    second = await page_photo(site, fetcher, "og_image_site_default.html?id=2")
+    assert first.image_url == site.url("/img/photo-default.jpg")
+    assert second.image_url is None
+    assert second.photo_note is not None and "on other pages of the site" in second.photo_note
+
+
+async def test_the_articles_first_paragraph_is_preferred_over_the_feeds_teaser(
+    site: Site, fetcher: Fetcher
+) -> None:
+    feed_url, entries = teaser_entries(site)
+    teaser = (
+        "Heavy snowfall in the mountains has closed one of the region's busiest roads, and "
+        "drivers are asked to wait until road services clear the pass, officials said."
+    )
+    entry = replace(
+        entries[0],
+        title="Snow closes the mountain road",
+        url=site.url("/pages/lead_paragraph_after_teaser.html"),
+        summary=teaser,
+        text=teaser,
+        images=(),
+    )
+    result = await enrich_entry(entry, fetcher, feed_url=feed_url, sentences=1)
+    assert result.summary == "Snow closed the Kordai pass on Tuesday."

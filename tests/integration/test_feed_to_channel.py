@@ -7,6 +7,7 @@ emulator, and a real database (SQLite, and PostgreSQL in CI).
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from storage.models import Feed
 from tests.feedgen import Item, items, rss
 from tests.harness import RunningBot, running_bot
 
+DATA = Path(__file__).parents[1] / "data"
 CHANNEL_ID = -1001234567890
 CHANNEL = "@almaty_news"
 
@@ -122,3 +124,26 @@ async def test_a_broken_feed_is_recorded_and_backs_off(
     assert feed.first_polled_at is None
     assert (feed.next_check_at - feed.last_checked_at).total_seconds() >= 2  # backed off
     assert feed_server.hits("/rss") == 1
+
+
+async def test_a_long_description_without_a_picture_gets_the_pages_og_image(
+    emulator: Any, feed_server: Any, db_url: str
+) -> None:
+    """A whole article in <description> and no picture: the page is read for its photo."""
+    emulator.add_channel(CHANNEL_ID, username=CHANNEL, title="Almaty News")
+    body = (DATA / "feeds" / "long_description.xml").read_bytes()
+    feed_server.put(
+        "/rss", body.replace(b"https://council.example.org", feed_server.base_url.encode())
+    )
+    feed_server.put(
+        "/budget-debate",
+        (DATA / "pages" / "og_image_relative.html").read_bytes(),
+        "text/html; charset=utf-8",
+    )
+    feed_server.put_image("/media/2026/11/harvest-1200.jpg", width=1200, height=675)
+    async with running_bot(emulator, db_url, **feed_settings(feed_server.url("/rss"), backfill=1)):
+        [post] = await emulator.wait_for_messages(CHANNEL_ID, 1, timeout=10)
+    assert post.kind == "photo"
+    assert post.text.startswith("Budget debate runs late into the night")
+    assert "Point 1: The regional council met for nine hours" in post.text  # the feed's own text
+    assert feed_server.hits("/media/2026/11/harvest-1200.jpg") >= 1

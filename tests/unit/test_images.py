@@ -1,4 +1,4 @@
-"""Photos against Telegram's rules: the header check and the upload re-encode."""
+"""Photos against Telegram's rules: the header check and the upload re-encode; logos are no lead."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.articles.images import (
     inspect_photo,
     reencode_for_telegram,
 )
+from bot.articles.logos import SiteImages, brand_reason, logo_reason
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -92,3 +93,47 @@ def test_inspect_refuses_pixels_icons_and_banners(size: tuple[int, int], reason:
 def test_inspect_refuses_formats_telegram_does_not_show_as_photos() -> None:
     with pytest.raises(ImageRejected, match="TIFF"):
         inspect_photo(encode(Image.new("RGB", (800, 600)), "TIFF"))
+
+
+def test_the_image_the_site_names_as_its_logo_is_a_logo() -> None:
+    logos = frozenset({"https://e.kz/static/publisher.png"})
+    assert logo_reason("https://e.kz/static/publisher.png", logos) == "the site's logo"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://e.kz/img/site-logo-share.jpg",
+        "https://e.kz/static/logos/main.png",
+        "https://e.kz/templates/sitelogo_1200.jpg",
+        "https://e.kz/brand/og-default.jpg",
+        "https://e.kz/apple-touch-icon.png",
+    ],
+)
+def test_logo_in_the_path_or_file_name_is_a_logo(url: str) -> None:
+    assert logo_reason(url, frozenset()) == "a logo by its name"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://logos.example.kz/uploads/bridge.jpg", "https://e.kz/img?name=logo-news"]
+)
+def test_logo_in_the_host_or_query_only_is_not_a_logo(url: str) -> None:
+    assert logo_reason(url, frozenset()) is None
+
+
+@pytest.mark.parametrize(("width", "height"), [(512, 512), (600, 560), (180, 320)])
+def test_small_squares_and_tiny_pictures_are_brand_images(width: int, height: int) -> None:
+    assert brand_reason(width, height) is not None
+
+
+@pytest.mark.parametrize(("width", "height"), [(1200, 675), (1080, 1080), (640, 427), (None, None)])
+def test_news_photos_are_not_brand_images(width: int | None, height: int | None) -> None:
+    assert brand_reason(width, height) is None
+
+
+def test_an_image_on_two_pages_of_a_site_is_its_default() -> None:
+    sites = SiteImages()
+    sites.record("https://e.kz/a/1", "https://cdn.e.kz/share.jpg")
+    assert not sites.is_site_default("https://e.kz/a/1", "https://cdn.e.kz/share.jpg")
+    assert sites.is_site_default("https://e.kz/a/2", "https://cdn.e.kz/share.jpg")
+    assert not sites.is_site_default("https://other.kz/a/2", "https://cdn.e.kz/share.jpg")

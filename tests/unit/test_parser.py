@@ -122,6 +122,26 @@ def test_news_image_thumb_bare_image_and_text_enclosure_are_recovered() -> None:
     ]
 
 
+def test_image_service_urls_without_an_extension_are_candidates() -> None:
+    entries = parse("image_service_urls.xml").entries
+    found = [[(i.source, i.url) for i in e.images] for e in entries]
+    assert found == [
+        [("media:content", "https://cdn.wire.example.kz/image?id=4101&w=800")],
+        [("enclosure", "https://wire.example.kz/image/48213/1200/")],
+        [("enclosure", "https://wire.example.kz/photo?id=4103")],
+        [("enclosure", "https://wire.example.kz/thumbs/4104?size=large")],
+        [],  # an extensionless audio enclosure is not a photo
+    ]
+
+
+def test_bing_th_thumbnails_are_the_photo_with_entities_decoded_once() -> None:
+    entries = parse("bing_th_thumbnails.xml").entries
+    assert [[(i.source, i.url) for i in e.images] for e in entries] == [
+        [("news:image", "https://www.bing.com/th?id=OVFT.q8Jm2kLr1sVx0aBcDeFgHi&pid=News")],
+        [("news:image", "https://www.bing.com/th?id=OVFT.Zz9yXwVu8tS7rQpOnMlKjI&pid=News")],
+    ]
+
+
 def test_guid_is_the_key_as_written_not_resolved_against_the_feed() -> None:
     assert parse("bing_news_image.xml").entries[0].key == "agg-1"
 

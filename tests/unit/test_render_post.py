@@ -175,3 +175,20 @@ def test_truncate_never_splits_a_word() -> None:
     assert truncate("alpha beta gamma", 12) == "alpha beta…"
     assert truncate("alpha beta gamma", 11) == "alpha beta…"
     assert truncate("alpha beta gamma", 100) == "alpha beta gamma"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("The U.S. envoy met Mr. Smith in Astana on Monday.", "They spoke for hours. " * 60),
+        ("Посол США встретился с А. Смирновым в Астане.", "Они говорили долго и подробно. " * 50),
+        ("Әкім Ж. Сәрсенов жаңа мектепті ашты.", "Мектепте 1200 оқушы оқиды және бәрі риза. " * 40),
+    ],
+)
+def test_a_shorter_whole_sentence_beats_a_longer_one_cut_in_the_middle(
+    first: str, second: str
+) -> None:
+    summary = first + " " + second.replace(". ", ", ").strip()  # the second runs on and on
+    post = render_post(PostContent("Title", summary, "https://e.com/a", "E"), as_caption=True)
+    body = check_telegram_html(post.html).split("\n\n")[1]
+    assert body == first

@@ -175,3 +175,91 @@ def test_empty_text_gives_an_empty_summary() -> None:
 )
 def test_a_wire_dateline_before_the_first_sentence_is_dropped(text: str, expected: str) -> None:
     assert summarize(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "• Tokayev meets the Chinese premier\n• Oil prices fall",
+        "▪ Токаев провёл встречу с премьером Китая.\n▪ Цены на нефть упали.",
+        "— Экономика\n— Политика\n— Спорт",
+        "— Токаев провёл встречу с премьером Китая.\n— Цены на нефть упали.",
+        "– Тоқаев Қытай премьерімен кездесті.\n– Мұнай бағасы төмендеді.",
+    ],
+)
+def test_lead_list_items_are_dropped(lead: str) -> None:
+    text = f"{lead}\nThe council voted on Wednesday. It passed."
+    assert summarize(text, sentences=1).text == "The council voted on Wednesday."
+
+
+def test_a_single_dash_line_is_direct_speech_and_kept() -> None:
+    text = "— Мы откроем мост в декабре, — сказал аким.\nРаботы идут по графику."
+    assert summarize(text, sentences=1).text == "— Мы откроем мост в декабре, — сказал аким."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "27 Apr 2020, 00:47 by Jane Doe",
+        "Nov 26, 2026 at 9:15 am | By Aigerim Bekova",
+        "5 декабря 2024, 14:30",
+        "Monday, 5 December 2024 10:02",
+        "2024 жылғы 5 желтоқсан 14:30",
+        "5 желтоқсан 2024, 09:15 Автор: Айгерім Бекова",
+    ],
+)
+def test_a_dateline_lead_line_is_dropped(line: str) -> None:
+    text = f"{line}\nThe council voted on Wednesday. It passed."
+    assert summarize(text, sentences=1).text == "The council voted on Wednesday."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("АСТАНА, 5 декабря — Президент подписал закон.", "Президент подписал закон."),
+        ("АЛМАТЫ, 5 желтоқсан – Әкім жаңа жолды ашты.", "Әкім жаңа жолды ашты."),
+        ("27 Apr 2020, 00:47 The central bank held rates.", "The central bank held rates."),
+        ("5 декабря — день добровольца.", "5 декабря — день добровольца."),
+        ("5 December 2024 was the coldest day.", "5 December 2024 was the coldest day."),
+    ],
+)
+def test_a_dateline_glued_to_the_first_sentence_is_dropped_but_dated_text_kept(
+    text: str, expected: str
+) -> None:
+    assert summarize(text, sentences=1).text == expected
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "This video can not be played",
+        "This video is not available in your country.",
+        "Your browser does not support the video tag.",
+        "Видео недоступно для просмотра в вашем регионе.",
+        "Бейне қолжетімсіз",
+    ],
+)
+def test_video_region_notices_are_dropped(notice: str) -> None:
+    text = f"{notice}\nThe council voted on Wednesday. It passed."
+    assert summarize(text, sentences=1).text == "The council voted on Wednesday."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "© 2026 Example News. All rights reserved.",
+        "При использовании материалов ссылка на сайт обязательна.",
+        "Барлық құқықтар қорғалған.",
+        "Если вы нашли ошибку, выделите её и нажмите Ctrl+Enter.",
+        "We use cookies to improve your experience.",
+        "Loading...",
+    ],
+)
+def test_site_boilerplate_lines_are_chrome(line: str) -> None:
+    assert is_chrome(line)
+
+
+def test_a_headline_that_begins_the_first_sentence_is_kept() -> None:
+    text = "Road works on Abay avenue will close two lanes. They end in May."
+    summary = summarize(text, sentences=1, title="Road works on Abay avenue")
+    assert summary.text == "Road works on Abay avenue will close two lanes."

@@ -14,7 +14,13 @@ from bot.articles.markup import absolute_url, html_images, parse_fragment
 from bot.feeds.parser.model import ImageCandidate
 
 IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp)(?:$|[?#])", re.I)
-_IMAGE_HINT = re.compile(r"(?:/image|/img/|/images?/|/photos?/|format=(?:jpe?g|png|webp))", re.I)
+# Image services name pictures without an extension: ``/image?id=123&w=800``,
+# ``/image/48213/1200/``, Bing's ``/th?id=OVFT...``, resizers with a width or format parameter.
+_IMAGE_HINT = re.compile(
+    r"(?:/image|/img/|/images?/|/photos?(?:/|\?)|/thumbs?(?:/|\?)|/th\?id=|/resize[rd]?/"
+    r"|[?&](?:w|width|h|height)=\d|[?&](?:format|fm)=(?:jpe?g|png|webp))",
+    re.I,
+)
 _NOT_PHOTO_PATH = re.compile(r"\.(?:svg|ico|bmp|tiff?|mp4|mp3|m4a|webm|pdf|avif)(?:$|[?#])", re.I)
 # Trackers, counters, avatars, emoji and buttons that feeds put where photos go.
 _JUNK = re.compile(
@@ -41,6 +47,11 @@ _TIERS = {
     "attachment": 3,
     "content img": 4,
 }
+
+
+def looks_like_image(url: str) -> bool:
+    """Whether an untyped URL names a picture: an image extension, or an image service's path."""
+    return bool(IMAGE_PATH.search(url) or _IMAGE_HINT.search(url))
 
 
 def is_junk_image(url: str, width: int | None = None, height: int | None = None) -> bool:
@@ -87,7 +98,7 @@ def media_image(item: Any, base: str, source: str, *, typed: bool = True) -> Ima
     if typed and (kind or medium):
         if not (kind.startswith("image/") or medium == "image"):
             return None
-    elif typed and not (IMAGE_PATH.search(url) or _IMAGE_HINT.search(url) or item.get("width")):
+    elif typed and not (looks_like_image(url) or item.get("width")):
         return None
     return ImageCandidate(url, source, _int(item.get("width")), _int(item.get("height")))
 

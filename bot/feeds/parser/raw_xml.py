@@ -12,7 +12,7 @@ from typing import Any
 
 import lxml.etree
 
-from bot.feeds.parser.photos import IMAGE_PATH
+from bot.feeds.parser.photos import looks_like_image
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _raw_item(item: Any) -> RawItem:
             guid = text or None
         elif name in _BODY_TAGS:
             bodies.append(_inner_markup(child))
-        elif name == "enclosure" and not child.get("url") and IMAGE_PATH.search(text):
+        elif name == "enclosure" and not child.get("url") and looks_like_image(text):
             images.append((text, "enclosure", None, None))
         elif name in _BARE_IMAGE_TAGS and prefix not in ("itunes", "media"):
             url = child.get("href") or child.get("url") or text or _nested_url(child)

@@ -10,14 +10,16 @@ from typing import Any
 from bot.articles.markup import absolute_url, html_to_text, scrub
 from bot.feeds.parser.model import Entry, ImageCandidate, entry_key
 from bot.feeds.parser.photos import (
-    IMAGE_PATH,
     content_images,
+    looks_like_image,
     maybe_image,
     media_image,
     rank_images,
 )
 from bot.feeds.parser.plain import language_tag, plain_title
 from bot.feeds.parser.raw_xml import RawItem
+
+_GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
 
 def xml_entry(raw: Any, extra: RawItem | None, feed_language: str | None, feed_url: str) -> Entry:
@@ -136,7 +138,8 @@ def _feed_images(raw: Any, base: str, extra: RawItem | None) -> list[ImageCandid
     for enclosure in raw.get("enclosures", []):
         kind = str(enclosure.get("type") or "")
         href = enclosure.get("href") or ""
-        if kind.startswith("image/") or (not kind and IMAGE_PATH.search(href)):
+        # Untyped or generically typed, an image service's URL is a photo to check.
+        if kind.startswith("image/") or (kind in _GENERIC_TYPES and looks_like_image(href)):
             found += maybe_image(href, base, "enclosure")
     if extra:
         for raw_url, source, width, height in extra.images:
