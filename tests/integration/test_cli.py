@@ -167,6 +167,15 @@ async def run_async(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, s
     return process.returncode, stdout.decode(), stderr.decode()
 
 
+def bot_env(emulator: Any) -> dict[str, str]:
+    """A token, the emulator as the Bot API, and ``newsbot.toml`` in the working folder."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "NEWSBOT_API_URL": emulator.api_root,
+        "NEWSBOT_CONFIG": "newsbot.toml",
+    }
+
+
 async def test_poll_once_delivers_what_is_new_and_exits(
     tmp_path: Path, emulator: Any, feed_server: Any
 ) -> None:
@@ -177,11 +186,7 @@ async def test_poll_once_delivers_what_is_new_and_exits(
         f'[[feeds]]\nurl = "{feed_server.url("/rss")}"\nchannels = ["@cron_news"]\nbackfill = 2\n',
         encoding="utf-8",
     )
-    env = {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "NEWSBOT_API_URL": emulator.api_root,
-        "NEWSBOT_CONFIG": "newsbot.toml",
-    }
+    env = bot_env(emulator)
     code, out, err = await run_async(tmp_path, "poll", "--once", **env)
     assert code == 0, err[-2000:]
     assert out.splitlines()[-1] == "polled 1 feed: 2 new articles; sent 2 messages"
@@ -225,11 +230,7 @@ async def test_poll_once_with_a_broken_feed_ends_in_a_sentence_and_exit_1(
         f'[[feeds]]\nurl = "{broken}"\n',
         encoding="utf-8",
     )
-    env = {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "NEWSBOT_API_URL": emulator.api_root,
-        "NEWSBOT_CONFIG": "newsbot.toml",
-    }
+    env = bot_env(emulator)
     code, out, err = await run_async(tmp_path, "poll", "--once", **env)
     assert code == 1, err[-2000:]
     last = out.splitlines()[-1]
