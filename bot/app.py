@@ -23,6 +23,7 @@ from bot.feeds.fetcher import Fetcher
 from bot.handlers import register_handlers
 from bot.handlers.readers.menu import publish_command_menus
 from bot.newsroom.alerts import check_alerts
+from bot.newsroom.breaking.preview import resumed_progress
 from bot.newsroom.services import SERVICES_KEY, Services
 from bot.ops.endpoint import OpsEndpoint
 from bot.ops.webhook import WebhookReceiver
@@ -159,12 +160,21 @@ class NewsBot:
                 await self.webhook.start()
             else:
                 await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await self._resume_progress()
         recovered = await self.worker.recover()
         if recovered:
             log.warning("deliveries in flight at the last stop were requeued count=%d", recovered)
         self._worker_task = asyncio.create_task(self.worker.run(self._stop), name="delivery")
         self.scheduler.start()
         log.info("newsbot started worker=%s", worker_id())
+
+    async def _resume_progress(self) -> None:
+        """Breaking progress a stop cut short goes on (only here: one process edits previews)."""
+        application = self.application
+        for follower in await resumed_progress(
+            application.bot, self.services, keep_going=lambda: application.running
+        ):
+            application.create_task(follower)
 
     async def _publish_menus(self) -> None:
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.articles import BREAKING_PRIORITY
@@ -101,6 +101,31 @@ async def recent_published(session: AsyncSession, limit: int = 10) -> Sequence[P
         .where(Post.kind == BREAKING, Post.state == PUBLISHED)
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def broadcasts_in_flight(
+    session: AsyncSession, *, published_after: datetime
+) -> Sequence[Post]:
+    """Published breaking posts with deliveries still open and a known preview message.
+
+    What a restart finds mid-broadcast: their progress is still the editor's to see.
+    """
+    still_open = exists().where(
+        Delivery.post_id == Post.id, Delivery.status.in_(("pending", "sending"))
+    )
+    query = (
+        select(Post)
+        .where(
+            Post.kind == BREAKING,
+            Post.state == PUBLISHED,
+            Post.published_at >= published_after,
+            Post.preview_chat_id.is_not(None),
+            Post.preview_message_id.is_not(None),
+            still_open,
+        )
+        .order_by(Post.id)
     )
     return (await session.scalars(query)).all()
 

@@ -10,6 +10,7 @@ then the page's, then detection, each checked against the bytes.
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -22,11 +23,16 @@ import lxml.html
 from bot.articles.chrome import credit_of
 from bot.articles.markup import PageMeta, element_text, page_meta, scrub
 
-_trafilatura: ModuleType | None
-try:
-    import trafilatura as _trafilatura
-except ImportError:  # trafilatura needs lxml_html_clean, which some lxml installs lack
-    _trafilatura = None
+
+@functools.cache
+def _trafilatura() -> ModuleType | None:
+    """trafilatura, imported on the first page read: it weighs tens of MB a bot may never use."""
+    try:
+        import trafilatura
+    except ImportError:  # trafilatura needs lxml_html_clean, which some lxml installs lack
+        return None
+    return trafilatura
+
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +120,12 @@ def _tree(markup: str) -> lxml.html.HtmlElement | None:
 
 
 def _main_text(markup: str, url: str) -> str:
-    if _trafilatura is None:
+    trafilatura = _trafilatura()
+    if trafilatura is None:
         log.warning("trafilatura cannot be imported; using the page's paragraphs url=%s", url)
         return ""
     try:
-        text = _trafilatura.extract(
+        text = trafilatura.extract(
             markup,
             url=url,
             include_comments=False,

@@ -138,6 +138,7 @@ async def cmd_feeds_export(args: argparse.Namespace, settings: Settings) -> int:
         data = await export_opml(services)
     if args.output:
         await asyncio.to_thread(Path(args.output).write_bytes, data)
+        print(f"wrote the feeds as OPML to {args.output}")
     else:
         sys.stdout.write(data.decode("utf-8"))
     return 0

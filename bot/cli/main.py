@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.cli import admin, editors
+from bot.cli.sentences import failure_sentence, one_line, plural
 from bot.cli.usage import UsageError
 from config.logging import configure_logging
 from config.settings import Settings, SettingsError, load_settings, parse_chat_ref
@@ -44,9 +45,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     except Exception as exc:
-        log.exception("newsbot %s failed", args.command)
-        print(f"newsbot: {args.command} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        # The traceback is for whoever debugs; the operator reads one line.
+        log.debug("newsbot %s failed", args.command, exc_info=True)
+        expected = isinstance(exc, expected_failures())
+        print(failure_sentence(args.command, exc, expected=expected), file=sys.stderr)
         return 1
+
+
+def expected_failures() -> tuple[type[BaseException], ...]:
+    """Errors the world causes (a bad feed, Telegram or the database refusing), not bugs.
+
+    Imported here, on failure only, to keep them off every command's start-up.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram.error import TelegramError
+
+    from bot.feeds.fetcher import FetchError
+
+    return (ValueError, OSError, FetchError, TelegramError, SQLAlchemyError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_channels(commands, add)
     db = add("db", cmd_db, "database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    add("check", cmd_check, "check the token, channels, database and feeds; 0 when all hold")
     admin.register(add)
     editors.register(add)
     return parser
@@ -132,8 +149,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import NewsBot, open_services
+    from bot.cli.sentences import poll_sentence
     from bot.newsroom.alerts import check_alerts
     from bot.scheduler import poll_all
+    from storage.feeds import list_feeds
 
     token = settings.require_token()
     async with open_services(settings) as services:
@@ -146,11 +165,20 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             await check_alerts(newsbot.application.bot, services)
         finally:
             await newsbot.application.shutdown()
+        async with services.sessions() as session:
+            urls = {feed.id: feed.url for feed in await list_feeds(session)}
     for result in results:
-        line = f"feed {result.feed_id}: {result.status}, {len(result.posts)} new posts"
-        print(line + (f" ({result.error})" if result.error else ""))
-    print(report)
+        url = urls.get(result.feed_id, "")
+        line = f"feed {result.feed_id} {url}: {plural(len(result.posts), 'new article')}"
+        print(line + (f" (failed: {one_line(result.error)})" if result.error else ""))
+    print(poll_sentence(results, urls, report))
     return 1 if any(r.status == "error" for r in results) else 0
+
+
+async def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.check import cmd_check as check
+
+    return await check(args, settings)
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,6 +197,8 @@ async def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--limit must be at least 1")
     items = await preview_feed(args.source, settings, limit=args.limit)
     print(format_preview(items))
+    if items:
+        print(f"rendered {plural(len(items), 'post')} of {args.source}; nothing was sent")
     return 0
 
 
@@ -206,7 +236,7 @@ async def cmd_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
         )
         for ref in refs:
             await add_feed_channel(session, feed, await ensure_channel(session, ref))
-        print(f"feed {feed.id}: {feed.url}")
+        print(f"added feed {feed.id}: {feed.url}")
     return 0
 
 

@@ -37,7 +37,10 @@ async def preview_feed(source: str, settings: Settings, *, limit: int = 5) -> li
     fetcher = Fetcher(settings.polling, allow_private=settings.allow_private_fetch)
     try:
         body, url, content_type = await _load(source, fetcher)
-        feed = await asyncio.to_thread(parse_feed, body, url, content_type)
+        try:
+            feed = await asyncio.to_thread(parse_feed, body, url, content_type)
+        except ValueError as exc:  # the parser's one-line reason, said about this source
+            raise ValueError(f"{source}: {exc}") from None
         configured = _configured(settings, source)
         name = (configured.name if configured else None) or feed.title
         topic = configured.topic if configured else None
@@ -74,7 +77,7 @@ async def preview_feed(source: str, settings: Settings, *, limit: int = 5) -> li
 def format_preview(items: list[PreviewItem]) -> str:
     """What `newsbot preview` prints, one block per post."""
     if not items:
-        return "no entries in this feed\n"
+        return "the feed has no entries: there is nothing to preview"
     blocks = []
     for number, item in enumerate(items, 1):
         limit = CAPTION_LIMIT if item.as_caption else TEXT_LIMIT

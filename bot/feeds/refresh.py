@@ -105,7 +105,7 @@ async def refresh_feed(
         url, etag, modified = feed.url, feed.etag, feed.last_modified
     try:
         response = await fetcher.get(url, etag=etag, last_modified=modified, accept=FEED_ACCEPT)
-        parsed = await _parse(response)
+        parsed = await parse_response(response)
     except (FetchError, ValueError) as exc:
         return await _record_error(sessions, feed_id, str(exc), settings)
     if parsed is None:
@@ -113,7 +113,8 @@ async def refresh_feed(
     return await _store(sessions, feed_id, response, parsed, fetcher, settings, enricher)
 
 
-async def _parse(response: FetchResult) -> ParsedFeed | None:
+async def parse_response(response: FetchResult) -> ParsedFeed | None:
+    """The feed in a fetched response (None for 304); FetchError or ValueError if none."""
     if response.not_modified:
         return None
     if response.status >= 400:

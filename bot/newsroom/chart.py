@@ -3,20 +3,13 @@
 Readers active and blocked over the last days as lines, joins and leaves per
 day as bars below the axis, sized to be read on a phone. The Figure is built
 directly (no pyplot), so no global state is touched and it can run in a thread.
+matplotlib itself is imported on the first chart, not when the bot starts.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.dates import DateFormatter
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.newsroom.stats.figures import DayPoint
 
@@ -28,6 +21,15 @@ ACTIVE, BLOCKED, JOINS, LEAVES = "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
 
 def render_chart(points: Sequence[DayPoint], labels: dict[str, str] | None = None) -> bytes:
     """PNG bytes of the readers chart; ``labels`` translates the legend and titles."""
+    # matplotlib is imported here, on the first chart: it costs tens of MB and
+    # most of a start-up, for a picture only admins ask for.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     text = {**CHART_LABELS, **(labels or {})}
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))

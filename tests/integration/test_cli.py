@@ -167,6 +167,15 @@ async def run_async(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, s
     return process.returncode, stdout.decode(), stderr.decode()
 
 
+def bot_env(emulator: Any) -> dict[str, str]:
+    """A token, the emulator as the Bot API, and ``newsbot.toml`` in the working folder."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "NEWSBOT_API_URL": emulator.api_root,
+        "NEWSBOT_CONFIG": "newsbot.toml",
+    }
+
+
 async def test_poll_once_delivers_what_is_new_and_exits(
     tmp_path: Path, emulator: Any, feed_server: Any
 ) -> None:
@@ -177,21 +186,18 @@ async def test_poll_once_delivers_what_is_new_and_exits(
         f'[[feeds]]\nurl = "{feed_server.url("/rss")}"\nchannels = ["@cron_news"]\nbackfill = 2\n',
         encoding="utf-8",
     )
-    env = {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "NEWSBOT_API_URL": emulator.api_root,
-        "NEWSBOT_CONFIG": "newsbot.toml",
-    }
+    env = bot_env(emulator)
     code, out, err = await run_async(tmp_path, "poll", "--once", **env)
     assert code == 0, err[-2000:]
-    assert "2 new posts" in out
+    assert out.splitlines()[-1] == "polled 1 feed: 2 new articles; sent 2 messages"
     assert [m.text.split("\n")[0] for m in emulator.messages(channel)] == [
         "Story story 1",
         "Story story 2",
     ]
     code, out, err = await run_async(tmp_path, "poll", "--once", **env)
     assert code == 0, err[-2000:]
-    assert "0 new posts" in out and len(emulator.messages(channel)) == 2
+    assert out.splitlines()[-1] == "polled 1 feed: 0 new articles; sent 0 messages"
+    assert len(emulator.messages(channel)) == 2
     assert emulator.count("getUpdates") == 0  # a cron run never takes a running bot's updates
 
 
@@ -210,3 +216,56 @@ async def test_preview_shows_the_post_its_photo_and_length(
     assert "photo: " in out and "upr-geneva" in out
     assert "UTF-16" in out
     assert "522.42" not in out and "Share:" not in out
+
+
+async def test_poll_once_with_a_broken_feed_ends_in_a_sentence_and_exit_1(
+    tmp_path: Path, emulator: Any, feed_server: Any
+) -> None:
+    emulator.add_channel(-1005550000002, username="@cron_news", title="Cron")
+    feed_server.put("/good", rss(items("story", 3)))
+    feed_server.put("/broken", b"<html><body>moved</body></html>", content_type="text/html")
+    good, broken = feed_server.url("/good"), feed_server.url("/broken")
+    (tmp_path / "newsbot.toml").write_text(
+        f'[[feeds]]\nurl = "{good}"\nchannels = ["@cron_news"]\nbackfill = 2\n'
+        f'[[feeds]]\nurl = "{broken}"\n',
+        encoding="utf-8",
+    )
+    env = bot_env(emulator)
+    code, out, err = await run_async(tmp_path, "poll", "--once", **env)
+    assert code == 1, err[-2000:]
+    last = out.splitlines()[-1]
+    assert last.startswith(
+        f"polled 2 feeds: 2 new articles, 1 feed failed ({broken}: not a feed"
+    ), out
+    assert last.endswith("; sent 2 messages")
+    assert "Report(" not in out and "Traceback" not in out + err
+
+
+async def test_preview_of_something_that_is_not_a_feed_says_why_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty.xml").write_text("<html><body>no feed here</body></html>", encoding="utf-8")
+    code, out, err = await run_async(tmp_path, "preview", "empty.xml")
+    assert code == 1
+    assert err == "newsbot: preview: empty.xml: not a feed: no feed elements found\n"
+    assert "Traceback" not in out + err
+
+
+async def test_preview_of_a_feed_without_entries_says_so(tmp_path: Path) -> None:
+    (tmp_path / "none.xml").write_bytes(rss([]))
+    code, out, err = await run_async(tmp_path, "preview", "none.xml")
+    assert code == 0, err
+    assert out.strip() == "the feed has no entries: there is nothing to preview"
+    assert "Traceback" not in err
+
+
+def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = newsbot(
+        tmp_path,
+        "feeds",
+        "list",
+        NEWSBOT_DATABASE_URL="postgresql+asyncpg://nobody:x@127.0.0.1:9/none",
+    )
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("newsbot: feeds: ") and "Traceback" not in result.stderr

@@ -101,4 +101,4 @@ def test_format_preview_prints_html_photo_reason_and_length() -> None:
 
 
 def test_format_preview_of_an_empty_feed() -> None:
-    assert format_preview([]) == "no entries in this feed\n"
+    assert format_preview([]) == "the feed has no entries: there is nothing to preview"

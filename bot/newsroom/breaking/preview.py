@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.delivery.outcomes import classify
-from bot.i18n import translate
+from bot.i18n import normalize_language, translate
 from bot.newsroom.breaking.keyboards import (
     has_photo,
     link_preview,
@@ -29,6 +30,7 @@ from bot.newsroom.services import Services
 from bot.render.telegram_html import first_url
 from storage import audit
 from storage import posts as breaking_posts
+from storage.chats import chat_by_telegram_id
 from storage.db import utcnow
 from storage.deliveries import DeliveryCounts, post_progress
 from storage.models import Post
@@ -36,6 +38,9 @@ from storage.models import Post
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 2.0  # seconds between progress edits: well under Telegram's edit limits
+# A broadcast still open this long after publication is followed again on start;
+# older previews are past caring about (and past Telegram's 48-hour edit window for some).
+RESUME_WITHIN = timedelta(hours=24)
 
 
 async def preview(
@@ -181,3 +186,22 @@ async def _note_totals(services: Services, post_id: int, counts: DeliveryCounts)
     async with services.sessions() as session:
         await audit.annotate(session, post_id, audit.PUBLISHED, detail)
         await session.commit()
+
+
+async def resumed_progress(
+    bot: Bot, services: Services, *, keep_going: Callable[[], bool]
+) -> list[Coroutine[Any, Any, DeliveryCounts]]:
+    """On start: follow again the broadcasts a stop left open, each on its author's preview."""
+    async with services.sessions() as session:
+        found = await breaking_posts.broadcasts_in_flight(
+            session, published_after=utcnow() - RESUME_WITHIN
+        )
+        followers = []
+        for post in found:
+            author = await chat_by_telegram_id(session, post.author_id) if post.author_id else None
+            language = normalize_language(author.language if author is not None else None)
+            log.info("breaking progress resumed post_id=%s", post.id)
+            followers.append(
+                follow_progress(bot, services, post.id, language, keep_going=keep_going)
+            )
+    return followers
