@@ -161,7 +161,8 @@ class DeliveryWorker:
                     log.exception("delivery loop failed, retrying in %.1fs", pause)
                     await self._idle(stop, pause)
         finally:
-            await self._wind_down(flusher, interrupter, sharer, editor)
+            await self._finish_edits(editor, stop)
+            await self._wind_down(flusher, interrupter, sharer)
             self.limiter.resume()
 
     async def _wind_down(self, flusher: asyncio.Task[None], *helpers: asyncio.Task[None]) -> None:
@@ -173,6 +174,16 @@ class DeliveryWorker:
         await _cancelled(flusher)  # the last outcomes are flushed below, not mid-write
         await self._ledger.flush()
         await self.close()
+
+    async def _finish_edits(self, editor: asyncio.Task[None], stop: asyncio.Event) -> None:
+        """On stop the editor settles the batch in hand (never cut off mid-write); else cancel."""
+        if not stop.is_set():
+            await _cancelled(editor)
+            return
+        try:
+            await editor
+        except Exception:
+            log.exception("edit loop failed while stopping")
 
     async def _interrupt_on(self, stop: asyncio.Event) -> None:
         await stop.wait()

@@ -23,11 +23,21 @@ def test_demo_prints_what_each_chat_received(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     out = result.stdout
-    assert "@elkz_demo (id -1001000000001): 3 message(s)" in out
+    # Three editions' feeds polled: the channel gets all of them (3 en, 2 ru, 2 kk).
+    assert "@elkz_demo (id -1001000000001): 7 message(s)" in out
+    assert "Сенат одобрил поправки в Водный кодекс" in out  # the ru feed
+    assert "Сенат Су кодексіне түзетулерді мақұлдады" in out  # the kk feed
     for reader in ("Aigerim", "Dmitry", "Sarah"):
         assert f'private chat with "{reader}"' in out
     assert "48th UPR session in Geneva" in out
     assert "Photo: Ministry of Justice of Kazakhstan" in out
     assert "Дереккөз: El.kz" in out and "Источник: El.kz" in out  # fixed words per language
     assert "522.42" not in out and "Subscribe to our Telegram" not in out  # no page chrome
+    # The story corrected at the source is edited in every chat, once, not posted again.
+    corrected = "Grain exports from Kazakhstan reach 9.4 million tonnes since the start"
+    summary = out[out.index("=== the correction:") :]
+    for chat in ("@elkz_demo", "Aigerim", "Dmitry", "Sarah"):
+        assert f"{chat}: edited in place (1 edit)" in summary
+    assert out.count(corrected) == 4 + 1  # one post per chat, and the summary's heading
+    assert "reach 9 million tonnes" not in out
     assert not list(tmp_path.iterdir()), "the demo leaves nothing behind"
