@@ -106,6 +106,8 @@ class PostSettings(_Strict):
     summary_sentences: int = Field(default=3, ge=1, le=10)
     language: Language = "en"
     read_more_button: bool = True
+    # Edit every sent copy when the article changes at the source (within Telegram's 48 h).
+    follow_updates: bool = True
 
 
 class BreakingSettings(_Strict):

@@ -17,6 +17,7 @@ PUBLISHED = "published"
 CANCELLED = "cancelled"
 RECALLED = "recalled"
 CORRECTED = "corrected"
+UPDATED = "updated"  # an article changed at the source: its copies are edited (no user)
 
 
 async def record(

@@ -102,6 +102,7 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     discovered_at: Mapped[datetime] = mapped_column(UtcDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # source changes
 
 
 class Chat(Base):
@@ -254,3 +255,35 @@ class Alert(Base):
     since: Mapped[datetime] = mapped_column(UtcDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Edit(Base):
+    """One sent copy of an article's post brought up to one revision of the article.
+
+    The edit queue beside the delivery queue: a row per (copy, revision), so a
+    change is edited once in each chat, across restarts and processes.
+    """
+
+    __tablename__ = "edits"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "revision", name="uq_edits_delivery_revision"),
+        Index("ix_edits_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+    )
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    new_photo: Mapped[bool] = mapped_column(Boolean, default=False)  # the photo itself changed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # pending | sending | edited | unchanged | failed | skipped | expired | superseded
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

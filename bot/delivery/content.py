@@ -36,3 +36,12 @@ def post_content(
         topic_names=tuple((lang, names.name(topic, lang)) for lang in LANGUAGES if topic),
         edition=article.language,
     )
+
+
+def copy_language(
+    chat_kind: str, reader_language: str | None, content: PostContent, default: str
+) -> str:
+    """The language a chat's copy speaks: readers chose theirs; channels and groups speak
+    the article's edition, else the outlet's language."""
+    chosen = reader_language if chat_kind == "private" else content.edition
+    return chosen or default

@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import telemetry
+from bot.delivery.content import copy_language
 from bot.delivery.ledger import Ledger, WorkerStats, outcome
 from bot.delivery.limiter import Departure, RateLimiter
 from bot.delivery.outcomes import Action, Backoff, classify
@@ -86,11 +87,7 @@ class Courier:
             if first_turn is None:  # stopping: not sent, back to the queue
                 self._record(outcome(row, queue.PENDING))
                 return
-        # Readers chose their language; channels and groups speak the article's edition,
-        # else the outlet's language.
-        language = (
-            row.language if row.chat_kind == "private" else post.content.edition
-        ) or self._default_language
+        language = copy_language(row.chat_kind, row.language, post.content, self._default_language)
         for _migration in range(3):
             self.limiter.record_send(row.chat_id, row.chat_kind)
             started = time.monotonic()

@@ -29,6 +29,7 @@ from telegram import Bot
 
 from bot.delivery.content import post_content
 from bot.delivery.courier import Courier
+from bot.delivery.editor import Editor
 from bot.delivery.ledger import Ledger, WorkerStats, outcome
 from bot.delivery.limiter import Departure, RateLimiter, allowed_rate
 from bot.delivery.liveness import Liveness
@@ -60,6 +61,7 @@ class DrainReport:
     retried: int
     rate_limited: int
     remaining: int  # rows still pending or in flight when the drain returned
+    edited: int = 0  # sent copies edited after their article changed at the source
 
 
 class DeliveryWorker:
@@ -111,6 +113,17 @@ class DeliveryWorker:
             backoff=self._backoff,
         )
         self._liveness = Liveness(worker_id, sessions, self._db, self.limiter, self._rate)
+        self.editor = Editor(
+            bot,
+            sessions,
+            self._db,
+            self.limiter,
+            worker_id=worker_id,
+            default_language=settings.post.language,
+            topic_names=TopicNames(settings.topics),
+            max_attempts=delivery.max_attempts,
+            backoff=self._backoff,
+        )
         self._next_batch: asyncio.Task[list[Claimed]] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -134,6 +147,7 @@ class DeliveryWorker:
         flusher = asyncio.create_task(self._ledger.flush_loop())
         sharer = asyncio.create_task(self._liveness.share_rate_loop())
         interrupter = asyncio.create_task(self._interrupt_on(stop))
+        editor = asyncio.create_task(self.editor.loop(stop))
         failures = 0
         try:
             while not stop.is_set():
@@ -149,6 +163,7 @@ class DeliveryWorker:
                     log.exception("delivery loop failed, retrying in %.1fs", pause)
                     await self._idle(stop, pause)
         finally:
+            await self._finish_edits(editor, stop)
             await self._wind_down(flusher, interrupter, sharer)
             self.limiter.resume()
 
@@ -162,6 +177,16 @@ class DeliveryWorker:
         await self._ledger.flush()
         await self.close()
 
+    async def _finish_edits(self, editor: asyncio.Task[None], stop: asyncio.Event) -> None:
+        """On stop the editor settles the batch in hand (never cut off mid-write); else cancel."""
+        if not stop.is_set():
+            await _cancelled(editor)
+            return
+        try:
+            await editor
+        except Exception:
+            log.exception("edit loop failed while stopping")
+
     async def _interrupt_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
         self.limiter.interrupt()  # no send waits out a long 429 pause once we stop
@@ -172,7 +197,7 @@ class DeliveryWorker:
         ``timeout`` is part of the contract (the CLI's ``poll --once``): retries
         that fall due after it stay queued instead of being cut off mid-send.
         """
-        start = WorkerStats(**vars(self.stats))
+        start, edited = WorkerStats(**vars(self.stats)), self.editor.edited
         deadline = None if timeout is None else time.monotonic() + timeout
         never = asyncio.Event()
         flusher = asyncio.create_task(self._ledger.flush_loop())
@@ -190,6 +215,8 @@ class DeliveryWorker:
                     wait = min(wait, deadline - time.monotonic())
                 if wait > 0:
                     await asyncio.sleep(wait)
+            # Copies of changed articles, once the copies themselves are out.
+            await self.editor.drain(deadline)
         finally:
             await self._wind_down(flusher, sharer)
         async with self._db, self._sessions() as session:
@@ -202,6 +229,7 @@ class DeliveryWorker:
             retried=end.retried - start.retried,
             rate_limited=end.rate_limited - start.rate_limited,
             remaining=remaining,
+            edited=self.editor.edited - edited,
         )
 
     # -- the loop -------------------------------------------------------------

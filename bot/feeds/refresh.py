@@ -23,10 +23,12 @@ from bot.feeds.parser.document import parse_feed
 from bot.feeds.parser.model import Entry, ParsedFeed
 from bot.feeds.schedule import next_check_after_error, next_check_after_success
 from bot.feeds.sections import edition_of, topic_of
+from bot.feeds.updates import Change, changed_entries, editable, record_change
 from config.settings import Settings
 from storage.articles import article_post, known_keys
 from storage.db import SessionFactory, utcnow
 from storage.deliveries import enqueue_post
+from storage.edits import followed_articles
 from storage.models import Article, Feed
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class RefreshResult:
     posts: list[int] = field(default_factory=list)
     seen: int = 0
     deliveries: int = 0
+    edits: int = 0  # copies of changed articles queued for editing
     error: str | None = None
 
 
@@ -82,8 +85,12 @@ def to_post(fresh: Sequence[Entry], *, first_poll: bool, backfill: int) -> list[
 
 
 def content_hash(entry: Entry) -> str:
+    """What the post is made of, as the feed gives it: title, summary, link and first photo."""
     digest = hashlib.sha256()
-    for part in (entry.title, entry.summary, entry.url or ""):
+    parts = [entry.title, entry.summary, entry.url or ""]
+    if entry.images:  # left out when absent, so entries without photos keep their old hash
+        parts.append(entry.images[0].url)
+    for part in parts:
         digest.update(part.encode())
         digest.update(b"\x00")
     return digest.hexdigest()
@@ -138,23 +145,61 @@ async def _store(
         feed = await session.get(Feed, feed_id)
         if feed is None:
             return RefreshResult(feed_id, "error", error="feed removed")
-        known = await known_keys(session, feed_id, [e.key for e in parsed.entries])
+        keys = [e.key for e in parsed.entries]
+        if settings.post.follow_updates:
+            followed = await followed_articles(session, feed_id, keys)
+            known = set(followed)
+        else:
+            followed, known = {}, await known_keys(session, feed_id, keys)
         first_poll, backfill, feed_url = feed.first_polled_at is None, feed.backfill, feed.url
     fresh = select_new(parsed.entries, known)
     posting = to_post(fresh, first_poll=first_poll, backfill=backfill)
+    changes = changed_entries(
+        parsed.entries, followed, {e.key: content_hash(e) for e in parsed.entries}
+    )
     enriched = {
         entry.key: await _enrich(enricher, entry, fetcher, feed_url, settings) for entry in posting
     }
+    followable = await _enrich_changes(changes, enricher, fetcher, feed_url, settings)
     async with sessions() as session, session.begin():
         feed = await session.get(Feed, feed_id)
         if feed is None:
             return RefreshResult(feed_id, "error", error="feed removed")
         feed.edition = edition_of(feed.language, parsed.language, settings.post.language)
         result = await _record_entries(session, feed, fresh, posting, enriched)
+        for change in changes:
+            now = utcnow()
+            result.edits += await record_change(
+                session, change, followable.get(change.entry.key), now
+            )
         _mark_success(feed, response, parsed, settings)
     if result.posts:
         log.info("feed refreshed feed_id=%s new_posts=%d", feed_id, len(result.posts))
     return result
+
+
+async def _enrich_changes(
+    changes: Sequence[Change],
+    enricher: Enricher,
+    fetcher: Fetcher,
+    feed_url: str,
+    settings: Settings,
+) -> dict[str, Enriched]:
+    """What changed posts would say now; posts past the 48 hours are logged and left alone."""
+    now = utcnow()
+    ready: dict[str, Enriched] = {}
+    for change in changes:
+        if change.followed.post_id is None:
+            continue
+        if not editable(change.followed.published_at, now):
+            log.info(
+                "article changed after 48 h, not edited post_id=%s key=%r",
+                change.followed.post_id,
+                change.entry.key,
+            )
+            continue
+        ready[change.entry.key] = await _enrich(enricher, change.entry, fetcher, feed_url, settings)
+    return ready
 
 
 async def _enrich(

@@ -47,7 +47,7 @@ async def test_editions_migration_keeps_feeds_and_goes_back_down(db_url: str) ->
                     "'politics', 60, 0, true, 'admin', '2026-11-27 08:00', 0, '2026-11-27 08:00')"
                 )
             )
-        await upgrade(engine)
+        await upgrade(engine, "0003")
         assert await current_revision(engine) == "0003"
         async with engine.connect() as connection:
             row = (

@@ -416,3 +416,24 @@ async def test_dropped_connection_is_a_network_error_and_sends_nothing(
     assert emu.messages(READER) == []
     await bot.send_message(READER, "delivered")
     assert [m.text for m in emu.messages(READER)] == ["delivered"]
+
+
+async def test_edit_media_replaces_the_photo_and_caption(
+    emu: BotApiEmulator, bot: telegram.Bot, feeds: FeedServer
+) -> None:
+    old_url = feeds.url("/old.jpg")
+    new_url = feeds.url("/new.jpg")
+    feeds.put_image("/old.jpg", 400, 300, color=(10, 10, 10))
+    feeds.put_image("/new.jpg", 400, 300, color=(200, 30, 30))
+    sent = await bot.send_photo(CHANNEL, old_url, caption="<b>old</b>", parse_mode="HTML")
+    media = telegram.InputMediaPhoto(new_url, caption="<b>new</b>", parse_mode="HTML")
+    await bot.edit_message_media(media, CHANNEL, sent.message_id)
+    msg = emu.messages(CHANNEL)[0]
+    assert (msg.text, msg.photo and msg.photo["url"]) == ("new", new_url)
+    assert [e.text for e in msg.edits] == ["old"]
+    same = telegram.InputMediaPhoto(new_url, caption="<b>new</b>", parse_mode="HTML")
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_media(same, CHANNEL, sent.message_id)
+    text = await bot.send_message(CHANNEL, "plain")
+    with pytest.raises(BadRequest, match="There is no media in the message to edit"):
+        await bot.edit_message_media(media, CHANNEL, text.message_id)

@@ -13,6 +13,7 @@ from bot.newsroom.stats.figures import (
     ChannelFigure,
     DayPoint,
     DeliveryFigures,
+    EditFigures,
     FeedHealth,
     ReaderFigures,
     Stats,
@@ -20,6 +21,7 @@ from bot.newsroom.stats.figures import (
 from bot.newsroom.stats.history import reader_days
 from storage import stats as queries
 from storage.db import SessionFactory, utcnow
+from storage.edits import edit_counts_since
 from storage.models import Chat, Feed
 
 CHART_DAYS = 30
@@ -41,6 +43,7 @@ async def collect_stats(sessions: SessionFactory, now: datetime | None = None) -
         counts = await queries.delivery_counts(session, now - timedelta(days=1))
         median = await queries.median_delivery_seconds(session, now - timedelta(days=1))
         breaking = await queries.last_breaking_reach(session)
+        edits = await edit_counts_since(session, now - timedelta(days=1))
     readers = ReaderFigures(
         total=sum(statuses.values()),
         active=statuses.get("active", 0),
@@ -59,6 +62,12 @@ async def collect_stats(sessions: SessionFactory, now: datetime | None = None) -
         deliveries=DeliveryFigures(counts["sent"], counts["failed"], counts["pending"], median),
         last_breaking=_breaking(breaking),
         days=reader_days(events, today - timedelta(days=CHART_DAYS - 1), today),
+        edits=EditFigures(
+            edited=edits.get("edited", 0),
+            failed=edits.get("failed", 0),
+            expired=edits.get("expired", 0),
+            pending=edits.get("pending", 0),
+        ),
     )
 
 

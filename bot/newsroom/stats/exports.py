@@ -77,6 +77,12 @@ def stats_json(stats: Stats) -> dict[str, Any]:
                 None if deliveries.median_seconds is None else round(deliveries.median_seconds, 1)
             ),
         },
+        "edits_24h": {
+            "edited": stats.edits.edited,
+            "failed": stats.edits.failed,
+            "expired": stats.edits.expired,
+            "pending": stats.edits.pending,
+        },
         "last_breaking": None
         if breaking is None
         else {

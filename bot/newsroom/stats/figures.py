@@ -92,6 +92,16 @@ class DeliveryFigures:
 
 
 @dataclass(frozen=True)
+class EditFigures:
+    """The last 24 hours of copies edited after their article changed at the source."""
+
+    edited: int = 0
+    failed: int = 0
+    expired: int = 0  # past the 48 hours: left as they were
+    pending: int = 0  # queued now
+
+
+@dataclass(frozen=True)
 class BreakingReach:
     post_id: int
     published_at: datetime | None
@@ -112,3 +122,4 @@ class Stats:
     deliveries: DeliveryFigures
     last_breaking: BreakingReach | None
     days: list[DayPoint] = field(default_factory=list)
+    edits: EditFigures = field(default_factory=EditFigures)

@@ -132,6 +132,18 @@ def _delivery_lines(stats: Stats, style: _Style, t: Any) -> list[str]:
         lines.append(
             t("median time from discovery to delivery: {delay}", delay=duration(d.median_seconds))
         )
+    e = stats.edits
+    if e.edited or e.failed or e.expired or e.pending:
+        lines.append(
+            t(
+                "corrections followed: {edited} copies edited, {failed} failed, "
+                "{expired} too old, {pending} queued",
+                edited=e.edited,
+                failed=e.failed,
+                expired=e.expired,
+                pending=e.pending,
+            )
+        )
     b = stats.last_breaking
     if b is not None:
         lines.append(

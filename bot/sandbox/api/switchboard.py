@@ -29,7 +29,8 @@ DISCONNECT = 0  # the status ``call`` returns when the connection is to be dropp
 # fmt: off
 BOT_METHODS = (
     "getMe", "getUpdates", "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
-    "editMessageCaption", "editMessageReplyMarkup", "deleteMessage", "deleteMessages",
+    "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup", "deleteMessage",
+    "deleteMessages",
     "answerCallbackQuery", "getChat", "getChatMember", "getChatAdministrators",
     "getChatMemberCount", "getFile", "setMyCommands", "deleteMyCommands", "getMyCommands",
     "setWebhook", "deleteWebhook", "getWebhookInfo", "logOut", "close", "sendChatAction",

@@ -1,4 +1,9 @@
-"""Sample content for ``newsbot demo``: a Kazakh news site's RSS feed, pages and photos.
+"""Sample content for ``newsbot demo``: a Kazakh news site's RSS feeds, pages and photos.
+
+The English edition is here; the Russian and Kazakh ones are in ``editions``.
+``serve_sample(..., corrected=True)`` puts the English site as it is after the
+newsroom corrected one figure in a story (9 → 9.4 million tonnes), which is
+how the demo shows posts following their article.
 
 The feed and pages are templates filled in with the feed server's real address
 and with dates relative to now (so the items are always fresh); the photos are
@@ -15,9 +20,19 @@ from string import Template
 
 from bot.sandbox.feedserver import FeedServer
 
-__all__ = ["FEED_PATH", "SAMPLE_ARTICLES", "SampleArticle", "serve_sample"]
+__all__ = [
+    "CORRECTED_TITLE",
+    "FEED_PATH",
+    "SAMPLE_ARTICLES",
+    "SampleArticle",
+    "serve_sample",
+]
 
 FEED_PATH = "/rss/en.xml"
+GRAIN_FIGURES = ("9 million", "9.4 million")  # as first published, and as corrected
+CORRECTED_TITLE = (
+    "Grain exports from Kazakhstan reach 9.4 million tonnes since the start of the season"
+)
 
 
 @dataclass(frozen=True)
@@ -74,9 +89,16 @@ def _read(name: str) -> Template:
     return Template(files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
-async def serve_sample(server: FeedServer, now: datetime | None = None) -> str:
-    """Put the sample feed, pages and photos on ``server``; return the feed URL."""
+async def serve_sample(
+    server: FeedServer, now: datetime | None = None, *, corrected: bool = False
+) -> str:
+    """Put the sample feed, pages and photos on ``server``; return the feed URL.
+
+    ``corrected``: the grain story as the newsroom corrected it.
+    """
     now = now or datetime.now(UTC)
+    figure = GRAIN_FIGURES[1] if corrected else GRAIN_FIGURES[0]
+    grain_title = SAMPLE_ARTICLES[2].title.replace(GRAIN_FIGURES[0], figure)
     base = server.base_url
     lengths = {}
     for article in SAMPLE_ARTICLES:
@@ -86,7 +108,8 @@ async def serve_sample(server: FeedServer, now: datetime | None = None) -> str:
         page = _read(article.template).substitute(
             base=base,
             path=article.path,
-            title=article.title,
+            title=grain_title if article is SAMPLE_ARTICLES[2] else article.title,
+            figure=figure,
             teaser=article.teaser,
             section=article.section,
             section_slug=article.section.lower(),
@@ -100,7 +123,11 @@ async def serve_sample(server: FeedServer, now: datetime | None = None) -> str:
         for i, article in enumerate(SAMPLE_ARTICLES, start=1)
     }
     feed = _read("feed.xml").substitute(
-        base=base, lrt_length=lengths[SAMPLE_ARTICLES[1].image], **dates
+        base=base,
+        lrt_length=lengths[SAMPLE_ARTICLES[1].image],
+        grain_title=grain_title,
+        grain_figure=figure,
+        **dates,
     )
     server.put(FEED_PATH, feed)
     return server.url(FEED_PATH)
