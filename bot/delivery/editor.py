@@ -26,6 +26,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot import telemetry
 from bot.delivery.content import copy_language, post_content
 from bot.delivery.courier import telegram_target
 from bot.delivery.limiter import RateLimiter
@@ -242,6 +243,7 @@ class Editor:
             )
         if settled and status == edit_queue.EDITED:
             self.edited += 1
+            telemetry.count_edit()
 
     async def _annotate_when_done(self, post_id: int, revision: int) -> None:
         """Once a revision's edits are all settled, its audit entry says how they went."""

@@ -87,6 +87,7 @@ async def test_a_corrected_article_is_edited_in_every_chat_once(
         stats = await collect_stats(bot.services.sessions)
         async with bot.services.sessions() as session:
             audit = (await session.scalars(select(AuditEntry))).all()
+        counted = bot.newsbot.telemetry.registry.get_sample_value("newsbot_edits_total")
     [channel_post] = emulator.messages(CHANNEL_ID)
     reader_post = emulator.messages(READER)[-1]
     for message in (channel_post, reader_post):
@@ -95,6 +96,7 @@ async def test_a_corrected_article_is_edited_in_every_chat_once(
         assert len(message.edits) == 1  # once per change, and no second post
     assert [e.status for e in settled] == ["edited", "edited"]
     assert (stats.edits.edited, stats.edits.pending) == (2, 0)
+    assert counted == 2  # /metrics' newsbot_edits_total
     [entry] = [a for a in audit if a.action == "updated"]
     assert entry.chats == 2 and entry.detail is not None and "edited=2" in entry.detail
 
