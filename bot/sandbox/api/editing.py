@@ -12,7 +12,6 @@ from typing import Any
 from bot.sandbox.api.checks import Checks
 from bot.sandbox.errors import ApiError
 from bot.sandbox.markup import check_reply_markup
-from bot.sandbox.media import StoredFile
 from bot.sandbox.model import Chat, SentMessage
 from bot.sandbox.params import Params
 
@@ -84,7 +83,7 @@ class Editing(Checks):
             reply_markup=markup,
         )
 
-    async def _photo_from(self, params: Params) -> tuple[list[StoredFile], dict[str, Any]]:
+    async def _photo_from(self, params: Params) -> dict[str, Any]:
         """The photo of a send (``Sending``'s, which comes first in the emulator's classes)."""
         raise NotImplementedError
 
@@ -109,18 +108,10 @@ class Editing(Checks):
         )
         parsed = self._parse_text(inner, "caption", caption=True)
         markup = check_reply_markup(params.parsed("reply_markup"))
-        sizes, photo = await self._photo_from(inner)
-        largest = sizes[-1]
-        photo.update(
-            file_id=largest.file_id,
-            width=largest.width,
-            height=largest.height,
-            size=len(largest.content),
-            sizes=[size.photo_size() for size in sizes],
-        )
+        photo = await self._photo_from(inner)
         old_file = (msg.photo or {}).get("file_id")
         same = (parsed.text, parsed.entities, markup) == (msg.text, msg.entities, msg.reply_markup)
-        if same and largest.file_id == old_file:
+        if same and photo["file_id"] == old_file:
             raise ApiError.bad_request(NOT_MODIFIED)
         return self._apply_edit(
             msg,

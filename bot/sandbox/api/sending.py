@@ -120,19 +120,24 @@ class Sending(Checks):
 
     async def _m_sendPhoto(self, params: Params) -> dict[str, Any]:
         draft = self._draft(params, "caption")
-        sizes, photo = await self._photo_from(params)
+        photo = await self._photo_from(params)
         self._check_flood(draft.chat, params)
-        largest = sizes[-1]
-        photo.update(
-            file_id=largest.file_id,
-            width=largest.width,
-            height=largest.height,
-            size=len(largest.content),
-            sizes=[size.photo_size() for size in sizes],
-        )
         return self._record(draft, params, "photo", photo=photo)
 
-    async def _photo_from(self, params: Params) -> tuple[list[StoredFile], dict[str, Any]]:
+    async def _photo_from(self, params: Params) -> dict[str, Any]:
+        """The photo a request names (upload, URL or file_id), as the message will carry it."""
+        sizes, origin = await self._photo_sizes(params)
+        largest = sizes[-1]
+        return {
+            **origin,
+            "file_id": largest.file_id,
+            "width": largest.width,
+            "height": largest.height,
+            "size": len(largest.content),
+            "sizes": [size.photo_size() for size in sizes],
+        }
+
+    async def _photo_sizes(self, params: Params) -> tuple[list[StoredFile], dict[str, Any]]:
         upload = _upload(params, "photo")
         if upload is not None:
             if len(upload.content) > PHOTO_UPLOAD_MAX:
