@@ -32,7 +32,7 @@ GROUP_WINDOW = 60.0  # seconds: the "per minute" of MESSAGES_PER_MINUTE_PER_GROU
 # Telegram counts arrivals in sliding windows; arrivals jitter by some
 # milliseconds around the send times, so sends are spaced a little wider than
 # the bare limit: a window must never catch one message too many.
-PACE_HEADROOM = 0.985  # fraction of the configured global rate actually used
+PACE_HEADROOM = 0.975  # fraction of the configured global rate actually used
 CATCH_UP = 0.01  # seconds of overslept slots granted at once on wake-up
 # A turn due within this many seconds is granted now: the event loop's timers
 # wake in whole milliseconds, so sleeping for less would cost a millisecond
@@ -40,17 +40,15 @@ CATCH_UP = 0.01  # seconds of overslept slots granted at once on wake-up
 TIMER_SLACK = 0.002
 LONG_WAIT = 0.5  # seconds: a wait this long (a 429 pause) can be interrupted by a stop
 # Seconds added to the one-second window of actual sends: the margin for arrivals
-# that bunch (a stall on the receiving side). At least WINDOW_GUARD (which keeps
-# 0.985 of the rate usable), and as wide as round trips are seen to jitter:
-# Telegram checks a request somewhere between its departure and its answer, so
-# two arrivals cannot bunch by more than round trips vary (a loaded host widens it).
-WINDOW_GUARD = 0.015
-# Each 429 widens the least guard (arrivals jitter more than measured),
+# that bunch (a stall on the receiving side). 25 ms keeps 0.975 of the rate usable
+# (40 ms, before, capped it at 0.96; 15 ms met stalls of the emulator under load).
+# Round trips were tried as a measure of the bunching, but they jitter with the
+# bot's own load, which bunches nothing.
+WINDOW_GUARD = 0.025
+# Each 429 widens the guard (arrivals jitter more than assumed: a loaded host),
 # up to this many seconds; the sender slows for good rather than retrying into 429s.
 WINDOW_GUARD_STEP = 0.02
 WINDOW_GUARD_MAX = 0.25
-JITTER_DECAY = 0.005  # seconds per second: a spike of jitter is forgotten slowly
-LEAST_RTT_DRIFT = 0.001  # seconds per second: the least round trip may rise (a new route)
 CHAT_GUARD = 0.05  # seconds added to the per-chat spacing
 
 
@@ -99,10 +97,7 @@ class RateLimiter:
         self._sleep = sleep
         self._next_slot = 0.0
         self._window_size = max(1, math.floor(rate))
-        self._guard_floor = WINDOW_GUARD
-        self._jitter = 0.0  # how much round trips exceeded the least one lately
-        self._least_rtt = math.inf
-        self._observed_at = 0.0
+        self.window_guard = WINDOW_GUARD
         self._recent: deque[Departure] = deque(maxlen=self._window_size)
         self._turn = asyncio.Lock()  # one waiter at a time: no two wake into the same slot
         self._interrupted = False
@@ -126,28 +121,19 @@ class RateLimiter:
     # -- the shared pause -------------------------------------------------
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends before ``seconds`` from now."""
-        until = self._clock() + seconds
+        now = self._clock()
+        until = now + seconds
         if until > self._paused_until:
+            if now >= self._paused_until:
+                # A new flood, not the rest of the requests in flight when the last one
+                # began (at 1000/s a hundred of them may answer 429 for the same cause).
+                self.window_guard = min(WINDOW_GUARD_MAX, self.window_guard + WINDOW_GUARD_STEP)
             self._paused_until = until
-            self._guard_floor = min(WINDOW_GUARD_MAX, self._guard_floor + WINDOW_GUARD_STEP)
             log.warning(
                 "flood control: every sender pauses retry_after=%.1f window_guard=%.2f",
                 seconds,
                 self.window_guard,
             )
-
-    @property
-    def window_guard(self) -> float:
-        """Seconds added to the one-second window: the least guard, or the jitter seen."""
-        return min(WINDOW_GUARD_MAX, max(self._guard_floor, self._jitter))
-
-    def observe_round_trip(self, seconds: float) -> None:
-        """A request's round trip, from its departure to its answer: keeps the jitter's peak."""
-        now = self._clock()
-        elapsed = now - self._observed_at
-        self._observed_at = now
-        self._least_rtt = min(seconds, self._least_rtt + elapsed * LEAST_RTT_DRIFT)
-        self._jitter = max(seconds - self._least_rtt, self._jitter - elapsed * JITTER_DECAY)
 
     @property
     def paused_for(self) -> float:

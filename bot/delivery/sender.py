@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,9 +265,7 @@ class _Requests:
             # building was a fifth of the bot's CPU per message (bench/RESULTS.md).
             url = f"{self._bot.base_url}/{_ENDPOINTS[method]}"
             payload = json.dumps(kwargs).encode()
-            started = time.monotonic()
             result = await request.post_json(url, payload)
-            self._limiter.observe_round_trip(time.monotonic() - started)
         else:
             result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
         if not isinstance(result, dict):

@@ -136,17 +136,15 @@ async def test_no_second_holds_more_sends_than_the_rate_however_late_the_loop() 
     assert all(b - a > 1.0 for a, b in zip(starts, starts[30:], strict=False))
 
 
-def test_round_trips_that_jitter_widen_the_window_guard_and_it_narrows_again() -> None:
+def test_the_429s_of_requests_already_in_flight_widen_the_guard_once() -> None:
     clock = Clock()
-    limiter = RateLimiter(1000, clock)
-    least = limiter.window_guard
-    for _ in range(100):
-        limiter.observe_round_trip(0.100)
-        clock.now += 0.01
-    assert limiter.window_guard == least  # steady round trips: the least guard
-    limiter.observe_round_trip(0.160)  # an answer 60 ms late: arrivals may bunch that much
-    assert 0.05 < limiter.window_guard <= 0.06
-    for _ in range(2000):
-        clock.now += 0.01
-        limiter.observe_round_trip(0.100)
-    assert limiter.window_guard == least  # forgotten after some seconds of steady answers
+    limiter = RateLimiter(1000, clock, clock.sleep)
+    before = limiter.window_guard
+    for _ in range(100):  # answers of the requests that left before the first 429 came back
+        limiter.pause(1)
+        clock.now += 0.001
+    widened = limiter.window_guard
+    assert before < widened < 0.25
+    clock.now += 2  # a flood again, after the pause: a new cause, one more step
+    limiter.pause(1)
+    assert limiter.window_guard > widened
