@@ -275,6 +275,8 @@ async def measure_worker(args: argparse.Namespace, root: str, control: Control) 
             report = await worker.drain()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         sent = report.sent
+        # How wide the limiter's margin ended (it follows the round trips' jitter).
+        print(f"limiter    window_guard={worker.limiter.window_guard:.3f}s", file=sys.stderr)
 
     growth = await rss_peak(drain)
     rejected = await control.rejected_429() - before

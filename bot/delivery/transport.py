@@ -11,13 +11,14 @@ with ``make_request`` and ``make_updates_request``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.delivery.keepalive import KeepAliveClient, ResponseError
 from config.settings import Settings
 
 _TOKEN_IN_URL = re.compile(r"(/(?:file/)?bot)[^/\s]+")
@@ -46,6 +47,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._lean: KeepAliveClient | None = None  # for JsonBody requests: the sends
 
     @property
     def read_timeout(self) -> float | None:
@@ -60,11 +62,25 @@ class AiohttpRequest(BaseRequest):
                 # Bot API URLs carry the token: aiohttp logs nothing by default; keep it so.
                 trace_configs=None,
             )
+        if self._lean is None:
+            self._lean = KeepAliveClient(limit=self._pool_size, user_agent=self.USER_AGENT)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+        if self._lean is not None:
+            self._lean.close()
+            self._lean = None
+
+    async def post_json(self, url: str, payload: bytes) -> Any:
+        """POST a body already encoded as JSON; the answer is read as for any PTB call.
+
+        PTB's ``post`` still checks the status and maps every error to its exception
+        (``RetryAfter``, ``Forbidden`` ...); only PTB's per-parameter encoding (a
+        ``json.dumps`` per parameter, then one of the whole) is skipped.
+        """
+        return await self.post(url, request_data=cast(RequestData, JsonBody(payload)))
 
     async def do_request(
         self,
@@ -85,6 +101,8 @@ class AiohttpRequest(BaseRequest):
         )
         connect = _pick(connect_timeout, self._connect_timeout)
         pool = _pick(pool_timeout, self._pool_timeout)
+        if isinstance(request_data, JsonBody) and self._lean is not None:
+            return await self._post_lean(url, request_data.json_payload, read, connect, pool)
         # aiohttp has no separate write timeout: the send of the body counts
         # against sock_read's clock start; the connect budget covers the pool wait.
         timeout = aiohttp.ClientTimeout(
@@ -104,6 +122,37 @@ class AiohttpRequest(BaseRequest):
             # Some aiohttp errors quote the URL, and Bot API URLs carry the token.
             detail = _TOKEN_IN_URL.sub(r"\1<token>", str(exc))
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from None
+
+    async def _post_lean(
+        self,
+        url: str,
+        payload: bytes,
+        read: float | None,
+        connect: float | None,
+        pool: float | None,
+    ) -> tuple[int, bytes]:
+        assert self._lean is not None
+        try:
+            return await self._lean.post_json(
+                url,
+                payload,
+                connect_timeout=(connect or DEFAULT_TIMEOUT) + (pool or 0.0),
+                read_timeout=read or DEFAULT_TIMEOUT,
+            )
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except (OSError, ResponseError) as exc:
+            raise NetworkError(f"{type(exc).__name__}: {exc}") from None
+
+
+class JsonBody:
+    """A request body already encoded: what ``do_request`` reads of a ``RequestData``."""
+
+    __slots__ = ("json_payload",)
+    contains_files = False
+
+    def __init__(self, payload: bytes) -> None:
+        self.json_payload = payload
 
 
 def _pick(value: Any, default: float | None) -> float | None:

@@ -1,12 +1,15 @@
-"""The aiohttp transport: PTB's errors, and never the token in them."""
+"""The transport: PTB's errors, never the token in them, and the sends' lean HTTP/1.1."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError
+from telegram.error import NetworkError, RetryAfter
 
-from bot.delivery.transport import make_request
+from bot.delivery.transport import AiohttpRequest, make_request
 from bot.sandbox.emulator import BotApiEmulator
 from config.settings import Settings
 
@@ -31,3 +34,58 @@ async def test_answers_and_errors_come_through_as_ptb_maps_them() -> None:
             assert me.username == emulator.bot_username
             with pytest.raises(NetworkError, match=r"(?i)chat not found"):
                 await bot.send_message(424242, "nobody")
+
+
+async def _one_answer_server(answer: bytes) -> tuple[asyncio.Server, str]:
+    """A raw HTTP server that answers every request with ``answer`` (then keeps the line)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                writer.write(answer)
+                await writer.drain()
+                if b"connection: close" in answer.lower():
+                    break
+        except asyncio.IncompleteReadError:
+            pass  # the client closed its connection
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 37\r\n\r\n" + b'{"ok":true,"result":{"message_id":7}}',
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'14\r\n{"ok":true,"result":\r\n11\r\n{"message_id":7}}\r\n0\r\n\r\n',
+        b"HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n" + b'{"ok":true,"result":{"message_id":7}}',
+    ],
+    ids=["content-length", "chunked", "until-close"],
+)
+async def test_a_send_reads_each_way_a_server_frames_its_answer(answer: bytes) -> None:
+    server, url = await _one_answer_server(answer)
+    request = make_request(Settings())
+    assert isinstance(request, AiohttpRequest)
+    async with server, request:
+        for _ in range(2):  # the second reuses the connection, or opens one when it was closed
+            assert await request.post_json(url, b'{"chat_id":1,"text":"hi"}') == {"message_id": 7}
+
+
+async def test_a_send_maps_telegrams_429_to_retry_after() -> None:
+    body = b'{"ok":false,"error_code":429,"description":"Too Many","parameters":{"retry_after":3}}'
+    answer = b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    server, url = await _one_answer_server(answer)
+    request = make_request(Settings())
+    assert isinstance(request, AiohttpRequest)
+    async with server, request:
+        with pytest.raises(RetryAfter) as caught:
+            await request.post_json(url, b'{"chat_id":1,"text":"hi"}')
+    assert caught.value.retry_after in (3, timedelta(seconds=3))

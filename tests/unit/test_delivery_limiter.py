@@ -134,3 +134,17 @@ async def test_no_second_holds_more_sends_than_the_rate_however_late_the_loop() 
         limiter.departed(departure)
         starts.append(clock.now)
     assert all(b - a > 1.0 for a, b in zip(starts, starts[30:], strict=False))
+
+
+def test_the_429s_of_requests_already_in_flight_widen_the_guard_once() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1000, clock, clock.sleep)
+    before = limiter.window_guard
+    for _ in range(100):  # answers of the requests that left before the first 429 came back
+        limiter.pause(1)
+        clock.now += 0.001
+    widened = limiter.window_guard
+    assert before < widened < 0.25
+    clock.now += 2  # a flood again, after the pause: a new cause, one more step
+    limiter.pause(1)
+    assert limiter.window_guard > widened
