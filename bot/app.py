@@ -10,7 +10,7 @@ import socket
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -25,14 +25,16 @@ from bot.handlers.readers.menu import publish_command_menus
 from bot.newsroom.alerts import check_alerts
 from bot.newsroom.breaking.preview import resumed_progress
 from bot.newsroom.services import SERVICES_KEY, Services
-from bot.ops.endpoint import OpsEndpoint
-from bot.ops.webhook import WebhookReceiver
 from bot.scheduler import FeedScheduler
 from config.settings import Settings, parse_chat_ref
 from storage.chats import ensure_channel
 from storage.db import create_engine, session_factory, upgrade
 from storage.feeds import list_feeds, set_feed_channels, upsert_feed
 from storage.leader import LeaderLock
+
+if TYPE_CHECKING:
+    from bot.ops.endpoint import OpsEndpoint
+    from bot.ops.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -132,20 +134,29 @@ class NewsBot:
             after_poll=lambda _results: check_alerts(self.application.bot, services),
         )
         self._receive_updates = receive_updates
-        settings = services.settings
-        self.webhook = (
-            WebhookReceiver(self.application, settings.telegram, ALLOWED_UPDATES)
-            if settings.telegram.webhook_url
-            else None
-        )
-        self.ops = (
-            OpsEndpoint(services.sessions, settings.ops, self.telemetry, settings.ops.listen)
-            if settings.ops.listen
-            else None
-        )
+        self.webhook = self._webhook_receiver()
+        self.ops = self._ops_endpoint()
         self._updates_leader = LeaderLock(services.engine, UPDATES_LOCK)
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
+
+    def _webhook_receiver(self) -> WebhookReceiver | None:
+        settings = self.services.settings.telegram
+        if not settings.webhook_url:
+            return None
+        from bot.ops.webhook import WebhookReceiver  # aiohttp's server: loaded when used
+
+        return WebhookReceiver(self.application, settings, ALLOWED_UPDATES)
+
+    def _ops_endpoint(self) -> OpsEndpoint | None:
+        settings = self.services.settings.ops
+        if not settings.listen:
+            return None
+        # The endpoint brings aiohttp's server and prometheus_client (about 20 MB):
+        # loaded only when an operator turns it on.
+        from bot.ops.endpoint import OpsEndpoint
+
+        return OpsEndpoint(self.services.sessions, settings, self.telemetry, settings.listen)
 
     async def start(self) -> None:
         await self.application.initialize()

@@ -1,19 +1,23 @@
-"""What the bot counts for Prometheus: one small leaf that any layer may count into.
+"""What the bot counts for the operator: one small leaf that any layer may count into.
 
-It imports nothing of the project, so feeds, articles, delivery and the
-newsroom can all call ``count_*`` without pulling in the HTTP endpoint that
-exposes the figures (``bot.ops``). The counters live in a registry of their own
-(not prometheus_client's global one): the composition root installs a fresh
-``Telemetry`` per running bot, so two bots in one test process never add to
-each other's figures. Gauges the database knows (queue depth, last poll) are
-not kept here; the endpoint reads them at scrape time.
+It imports nothing, not even prometheus_client: feeds, articles, delivery and
+the newsroom call ``count_*`` on a plain in-memory tally (a dictionary update,
+cheap on the delivery's hot path), and only the HTTP endpoint that exposes the
+figures (``bot.ops.metrics``) speaks Prometheus, loaded when an operator turns
+it on. The composition root installs a fresh ``Telemetry`` per running bot, so
+two bots in one test process never add to each other's figures. Gauges the
+database knows (queue depth, last poll) are not kept here; the endpoint reads
+them at scrape time.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from collections import Counter
+from dataclasses import dataclass
 
 __all__ = [
+    "COUNTERS",
+    "CounterSpec",
     "Telemetry",
     "count_breaking",
     "count_delivery",
@@ -25,65 +29,60 @@ __all__ = [
     "install",
 ]
 
+Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CounterSpec:
+    """A counter as Prometheus shows it: ``{name}_total``, its help, its label names."""
+
+    name: str
+    help: str
+    labels: tuple[str, ...] = ()
+
+
+COUNTERS = (
+    CounterSpec(
+        "newsbot_deliveries",
+        "Delivery attempts by outcome (sent, retried, failed, skipped) and reason",
+        ("outcome", "reason"),
+    ),
+    CounterSpec("newsbot_telegram_429", "Sends Telegram answered with 429 Too Many Requests"),
+    CounterSpec(
+        "newsbot_feed_polls",
+        "Feed polls by outcome (new, unchanged, not-modified, error)",
+        ("outcome",),
+    ),
+    CounterSpec(
+        "newsbot_fetches",
+        "Article page and photo fetches by kind (page, photo) and outcome (ok, error)",
+        ("kind", "outcome"),
+    ),
+    CounterSpec("newsbot_edits", "Sent posts edited because their article changed at the source"),
+    CounterSpec("newsbot_breaking_broadcasts", "Breaking posts published by editors"),
+)
+
 
 class Telemetry:
-    """The counters of one running bot, in their own registry."""
+    """The counts of one running bot: (counter name, labels) -> how many."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        registry = self.registry
-        self.deliveries = Counter(
-            "newsbot_deliveries",
-            "Delivery attempts by outcome (sent, retried, failed, skipped) and reason",
-            ["outcome", "reason"],
-            registry=registry,
-        )
-        self.rate_limited = Counter(
-            "newsbot_telegram_429", "Sends Telegram answered with 429 Too Many Requests",
-            registry=registry,
-        )  # fmt: skip
-        self.feed_polls = Counter(
-            "newsbot_feed_polls",
-            "Feed polls by outcome (new, unchanged, not-modified, error)",
-            ["outcome"],
-            registry=registry,
-        )
-        self.fetches = Counter(
-            "newsbot_fetches",
-            "Article page and photo fetches by kind (page, photo) and outcome (ok, error)",
-            ["kind", "outcome"],
-            registry=registry,
-        )
-        self.edits = Counter(
-            "newsbot_edits",
-            "Sent posts edited because their article changed at the source",
-            registry=registry,
-        )
-        self.breaking = Counter(
-            "newsbot_breaking_broadcasts", "Breaking posts published by editors",
-            registry=registry,
-        )  # fmt: skip
-        # Set from the database just before each scrape (bot.ops.metrics).
-        self.queue_depth = Gauge(
-            "newsbot_queue_depth", "Deliveries waiting or being sent", registry=registry
-        )
-        self.oldest_pending = Gauge(
-            "newsbot_queue_oldest_pending_seconds",
-            "Age of the oldest delivery still waiting (0 when the queue is empty)",
-            registry=registry,
-        )
-        self.last_poll_age = Gauge(
-            "newsbot_last_feed_poll_age_seconds",
-            "Seconds since a feed was last polled successfully (-1: never)",
-            registry=registry,
-        )
+        self.counts: Counter[tuple[str, Labels]] = Counter()
+
+    def add(self, name: str, labels: Labels = ()) -> None:
+        self.counts[name, labels] += 1
+
+    def value(self, name: str, **labels: str) -> int:
+        """One count, by the counter's name (``_total`` or not) and its labels."""
+        key = (name.removesuffix("_total"), tuple(sorted(labels.items())))
+        return self.counts.get(key, 0)
 
 
 _current = Telemetry()
 
 
 def current() -> Telemetry:
-    """The counters being counted into now."""
+    """The counts being counted into now."""
     return _current
 
 
@@ -94,25 +93,26 @@ def install(telemetry: Telemetry | None = None) -> Telemetry:
     return _current
 
 
+# Labels are written in sorted order, so a count has one key however it is asked for.
 def count_delivery(outcome: str, reason: str = "") -> None:
-    _current.deliveries.labels(outcome=outcome, reason=reason).inc()
+    _current.add("newsbot_deliveries", (("outcome", outcome), ("reason", reason)))
 
 
 def count_rate_limited() -> None:
-    _current.rate_limited.inc()
+    _current.add("newsbot_telegram_429")
 
 
 def count_feed_poll(outcome: str) -> None:
-    _current.feed_polls.labels(outcome=outcome).inc()
+    _current.add("newsbot_feed_polls", (("outcome", outcome),))
 
 
 def count_fetch(kind: str, ok: bool) -> None:
-    _current.fetches.labels(kind=kind, outcome="ok" if ok else "error").inc()
+    _current.add("newsbot_fetches", (("kind", kind), ("outcome", "ok" if ok else "error")))
 
 
 def count_edit() -> None:
-    _current.edits.inc()
+    _current.add("newsbot_edits")
 
 
 def count_breaking() -> None:
-    _current.breaking.inc()
+    _current.add("newsbot_breaking_broadcasts")

@@ -11,11 +11,11 @@ import asyncio
 import logging
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ops.health import Health, judge, unreachable
 from bot.ops.listener import Listener
+from bot.ops.metrics import CONTENT_TYPE_LATEST, exposition
 from bot.telemetry import Telemetry
 from config.settings import OpsSettings
 from storage.db import utcnow
@@ -61,16 +61,7 @@ class OpsEndpoint:
         except Exception as exc:  # whatever the driver raises, the answer is the same
             log.warning("health check: database unreachable error=%s", exc)
             return unreachable(exc)
-        health = judge(found, utcnow(), self._settings)
-        self._update_gauges(health)
-        return health
-
-    def _update_gauges(self, health: Health) -> None:
-        gauges = self._telemetry
-        gauges.queue_depth.set(health.details["queue_depth"] or 0)
-        gauges.oldest_pending.set(health.details["oldest_pending_seconds"] or 0)
-        last_poll = health.details["last_poll_age_seconds"]
-        gauges.last_poll_age.set(-1 if last_poll is None else last_poll)
+        return judge(found, utcnow(), self._settings)
 
     async def _healthz(self, request: web.Request) -> web.Response:
         """``ok`` or one reason a line, then the figures as ``key=value`` lines."""
@@ -80,11 +71,22 @@ class OpsEndpoint:
         return web.Response(text="\n".join(lines) + "\n", status=200 if health.healthy else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        await self.check()  # refreshes the gauges the database knows
         return web.Response(
-            body=generate_latest(self._telemetry.registry),
+            body=exposition(self._telemetry, _gauges((await self.check()).details)),
             headers={"Content-Type": CONTENT_TYPE_LATEST},
         )
+
+
+def _gauges(details: dict[str, float | int | None]) -> dict[str, float]:
+    """The database's figures as the gauges name them; none when it did not answer."""
+    if not details:
+        return {}
+    last_poll = details["last_poll_age_seconds"]
+    return {
+        "newsbot_queue_depth": details["queue_depth"] or 0,
+        "newsbot_queue_oldest_pending_seconds": details["oldest_pending_seconds"] or 0,
+        "newsbot_last_feed_poll_age_seconds": -1 if last_poll is None else last_poll,
+    }
 
 
 def _figure(value: float | int | None) -> str:

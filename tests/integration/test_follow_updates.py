@@ -87,7 +87,7 @@ async def test_a_corrected_article_is_edited_in_every_chat_once(
         stats = await collect_stats(bot.services.sessions)
         async with bot.services.sessions() as session:
             audit = (await session.scalars(select(AuditEntry))).all()
-        counted = bot.newsbot.telemetry.registry.get_sample_value("newsbot_edits_total")
+        counted = bot.newsbot.telemetry.value("newsbot_edits_total")
     [channel_post] = emulator.messages(CHANNEL_ID)
     reader_post = emulator.messages(READER)[-1]
     for message in (channel_post, reader_post):

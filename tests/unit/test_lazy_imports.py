@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("matplotlib", "trafilatura", "numpy")
+HEAVY = ("matplotlib", "trafilatura", "numpy", "prometheus_client")
 
 
 def loaded_after(statement: str) -> dict[str, bool]:
@@ -27,7 +27,7 @@ def loaded_after(statement: str) -> dict[str, bool]:
 
 
 @pytest.mark.parametrize("module", ["bot.app", "bot.cli.main", "bot.cli.check"])
-def test_starting_the_bot_imports_neither_matplotlib_nor_trafilatura(module: str) -> None:
+def test_starting_the_bot_imports_no_heavy_library(module: str) -> None:
     assert loaded_after(f"import {module}") == dict.fromkeys(HEAVY, False)
 
 
@@ -39,3 +39,7 @@ def test_the_first_chart_and_the_first_page_bring_them_in() -> None:
         "extract_page(b'<html><body><p>Hello there.</p></body></html>', 'https://e.com/a')"
     )
     assert loaded["matplotlib"] and loaded["trafilatura"]
+
+
+def test_the_operator_endpoint_brings_prometheus_client_in() -> None:
+    assert loaded_after("import bot.ops.endpoint")["prometheus_client"]

@@ -104,9 +104,8 @@ def test_each_installed_telemetry_counts_from_zero() -> None:
     second = telemetry.install()
     telemetry.count_delivery("sent")
     telemetry.count_delivery("sent")
-    sent = {"outcome": "sent", "reason": ""}
-    assert first.registry.get_sample_value("newsbot_deliveries_total", sent) == 1
-    assert second.registry.get_sample_value("newsbot_deliveries_total", sent) == 2
+    assert first.value("newsbot_deliveries_total", outcome="sent", reason="") == 1
+    assert second.value("newsbot_deliveries_total", outcome="sent", reason="") == 2
     assert telemetry.current() is second
 
 
