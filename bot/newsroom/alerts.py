@@ -166,10 +166,23 @@ async def _tell_raised(bot: Bot, services: Services, raised: list[Problem]) -> N
     if rest:
         labels = ", ".join(problem.label for problem in rest)
         await _tell(
-            bot, services, "⚠️ {count} more problems: {label}. See /stats.", labels, count=len(rest)
+            bot,
+            services,
+            "⚠️ {count} more problem: {label}. See /stats.",
+            labels,
+            plural=("⚠️ {count} more problems: {label}. See /stats.", len(rest)),
+            count=len(rest),
         )
 
 
-async def _tell(bot: Bot, services: Services, msgid: str, label: str, **values: Any) -> None:
+async def _tell(
+    bot: Bot,
+    services: Services,
+    msgid: str,
+    label: str,
+    plural: tuple[str, int] | None = None,
+    **values: Any,
+) -> None:
     escaped = {key: html.escape(str(value), quote=False) for key, value in values.items()}
-    await notify_admins(bot, services, msgid, label=html.escape(label, quote=False), **escaped)
+    label = html.escape(label, quote=False)
+    await notify_admins(bot, services, msgid, plural=plural, label=label, **escaped)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.newsroom.services import Services
 from storage.chats import chat_by_telegram_id
 from storage.roles import users_with_role
@@ -23,15 +23,31 @@ async def admin_ids(services: Services) -> list[int]:
     return list(dict.fromkeys([*services.settings.admins, *stored]))
 
 
-async def notify_admins(bot: Bot, services: Services, msgid: str, **values: Any) -> int:
-    """Tell every admin, each in their language; returns how many were reached."""
+async def notify_admins(
+    bot: Bot,
+    services: Services,
+    msgid: str,
+    *,
+    plural: tuple[str, int] | None = None,
+    **values: Any,
+) -> int:
+    """Tell every admin, each in their language; returns how many were reached.
+
+    ``plural`` is a counted message's plural msgid and its count, for the form
+    each language takes for it.
+    """
     reached = 0
     for user_id in await admin_ids(services):
         async with services.sessions() as session:
             chat = await chat_by_telegram_id(session, user_id)
         language = chat.language if chat else services.settings.post.language
         try:
-            await bot.send_message(user_id, translate(language, msgid, **values))
+            text = (
+                translate_plural(language, msgid, plural[0], plural[1], **values)
+                if plural
+                else translate(language, msgid, **values)
+            )
+            await bot.send_message(user_id, text)
             reached += 1
         except TelegramError as exc:
             log.warning("admin not reachable user_id=%s error=%s", user_id, exc)

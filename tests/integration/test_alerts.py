@@ -235,3 +235,33 @@ async def test_a_channel_whose_posts_fail_for_good_alerts_once(
         await check_repeatedly(bot)
     (alert,) = alerts(emulator, ADMIN)
     assert alert == "⚠️ Channel @ghost stopped accepting posts: Chat not found"
+
+
+async def test_problems_past_five_are_told_in_one_counted_message_in_each_language(
+    emulator: Any, feed_server: Any, db_url: str
+) -> None:
+    """Seven failing feeds: five alerts, then "2 more problems" in the admin's plural form."""
+    emulator.add_user(ADMIN, "Admin", "en")
+    emulator.add_user(OTHER_ADMIN, "Админ", "ru")
+    for n in range(7):
+        feed_server.fail(f"/rss{n}", 500, times=10_000)
+    settings = {
+        "admins": [ADMIN, OTHER_ADMIN],
+        "feeds": [{"url": feed_server.url(f"/rss{n}"), "interval": 1} for n in range(7)],
+        "alerts": {"feed_failing_after": 0},
+    }
+    async with running_bot(emulator, db_url, **settings) as bot:
+        emulator.send_text(OTHER_ADMIN, "/start")  # the bot learns the admin's language
+        await emulator.wait_until(lambda: bool(emulator.messages(OTHER_ADMIN)), timeout=5)
+
+        async def all_failed() -> bool:
+            async with bot.services.sessions() as session:
+                feeds = (await session.scalars(select(Feed))).all()
+            return len(feeds) == 7 and all(feed.error_count >= 1 for feed in feeds)
+
+        await until(all_failed)
+        await check_repeatedly(bot)
+    english, russian = alerts(emulator, ADMIN), alerts(emulator, OTHER_ADMIN)
+    assert len(english) == len(russian) == 6
+    assert english[-1].startswith("⚠️ 2 more problems: ")
+    assert russian[-1].startswith("⚠️ Ещё 2 проблемы: ")
