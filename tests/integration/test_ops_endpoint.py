@@ -71,8 +71,11 @@ async def test_metrics_count_feed_polls_deliveries_and_a_429(
         await emulator.wait_for_messages(CHANNEL_ID, 2, timeout=15)
 
         async def counted() -> bool:
+            # A send is counted when Telegram answers; the queue's row is settled by the
+            # worker's next flush a moment later.
             text = (await get(f"{url}/metrics")).text
-            return sample(text, "newsbot_deliveries_total", outcome="sent", reason="") == 2
+            sent = sample(text, "newsbot_deliveries_total", outcome="sent", reason="")
+            return sent == 2 and sample(text, "newsbot_queue_depth") == 0
 
         await until(counted)
         metrics = await get(f"{url}/metrics")
