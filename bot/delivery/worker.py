@@ -275,7 +275,6 @@ class DeliveryWorker:
 
     def _held(self, row: Claimed) -> bool:
         """A row that cannot go now is answered at once (skipped, or back to the queue)."""
-        now = utcnow()
         if row.chat_status != "active":
             self._ledger.record(outcome(row, queue.SKIPPED, error=f"chat is {row.chat_status}"))
             self.stats.skipped += 1
@@ -283,7 +282,8 @@ class DeliveryWorker:
         wait = self.limiter.chat_ready_in(row.chat_id, row.chat_kind)
         if wait > CHAT_WAIT_INLINE:
             # A channel that had its 20 messages this minute: back to the queue until then.
-            self._ledger.record(outcome(row, queue.PENDING, next_at=now + timedelta(seconds=wait)))
+            next_at = utcnow() + timedelta(seconds=wait)
+            self._ledger.record(outcome(row, queue.PENDING, next_at=next_at))
             self.stats.requeued += 1
             return True
         return False
