@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import time
@@ -144,6 +145,7 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; then finish what is in flight and leave the rest queued."""
+        _freeze_heap()
         flusher = asyncio.create_task(self._ledger.flush_loop())
         sharer = asyncio.create_task(self._liveness.share_rate_loop())
         interrupter = asyncio.create_task(self._interrupt_on(stop))
@@ -197,6 +199,7 @@ class DeliveryWorker:
         ``timeout`` is part of the contract (the CLI's ``poll --once``): retries
         that fall due after it stay queued instead of being cut off mid-send.
         """
+        _freeze_heap()
         start, edited = WorkerStats(**vars(self.stats)), self.editor.edited
         deadline = None if timeout is None else time.monotonic() + timeout
         never = asyncio.Event()
@@ -275,7 +278,6 @@ class DeliveryWorker:
 
     def _held(self, row: Claimed) -> bool:
         """A row that cannot go now is answered at once (skipped, or back to the queue)."""
-        now = utcnow()
         if row.chat_status != "active":
             self._ledger.record(outcome(row, queue.SKIPPED, error=f"chat is {row.chat_status}"))
             self.stats.skipped += 1
@@ -283,7 +285,8 @@ class DeliveryWorker:
         wait = self.limiter.chat_ready_in(row.chat_id, row.chat_kind)
         if wait > CHAT_WAIT_INLINE:
             # A channel that had its 20 messages this minute: back to the queue until then.
-            self._ledger.record(outcome(row, queue.PENDING, next_at=now + timedelta(seconds=wait)))
+            next_at = utcnow() + timedelta(seconds=wait)
+            self._ledger.record(outcome(row, queue.PENDING, next_at=next_at))
             self.stats.requeued += 1
             return True
         return False
@@ -371,6 +374,19 @@ class DeliveryWorker:
             if oldest in post_ids:
                 break
             del self._posts[oldest]
+
+
+def _freeze_heap() -> None:
+    """Keep the garbage collector off what the process holds for good; once per process.
+
+    When sending starts, what exists (modules, PTB, SQLAlchemy, settings) lives
+    as long as the process. Each full collection walked all of it: pauses of
+    40-105 ms in a paid broadcast, a hundred sends lost each (bench/RESULTS.md).
+    Frozen, it is no longer walked; what is made afterwards is collected as before.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()  # no garbage of start-up kept for good
+        gc.freeze()
 
 
 async def _cancelled(task: asyncio.Task[None]) -> None:

@@ -34,12 +34,13 @@ class TelegramLimits:
 class _Window:
     """At most ``capacity`` events in any ``period`` seconds."""
 
-    __slots__ = ("capacity", "events", "period")
+    __slots__ = ("capacity", "events", "peak", "period")
 
     def __init__(self, capacity: float, period: float) -> None:
         self.capacity = max(1, math.floor(capacity))
         self.period = period
         self.events: deque[float] = deque()
+        self.peak = 0  # most events ever seen within one period: the sender's margin
 
     def wait(self, now: float) -> float:
         """Seconds until one more event fits (0 when it fits now)."""
@@ -52,6 +53,7 @@ class _Window:
 
     def add(self, now: float) -> None:
         self.events.append(now)
+        self.peak = max(self.peak, len(self.events))  # ``wait`` dropped the old ones
 
 
 class FloodControl:
@@ -76,6 +78,11 @@ class FloodControl:
         if window is None:
             window = self._groups[chat_id] = _Window(self.limits.group_per_minute, 60.0)
         return window
+
+    @property
+    def peak_per_second(self) -> int:
+        """Most messages accepted within any one second so far (all chats)."""
+        return max(self._global.peak, self._paid.peak)
 
     def check(self, chat_id: int, is_private: bool, paid: bool, now: float) -> int | None:
         """Record the message and return None, or return the retry_after to answer with."""

@@ -44,6 +44,17 @@ def test_rejected_messages_do_not_use_up_the_window() -> None:
     assert flood.check(2, True, False, now=1.0) is None
 
 
+def test_peak_per_second_is_the_most_accepted_within_any_second() -> None:
+    flood = FloodControl(TelegramLimits(global_per_second=3, paid_per_second=5))
+    for moment in (0.0, 0.4, 0.9, 1.5, 1.6):
+        assert flood.check(1000 + int(10 * moment), True, False, now=moment) is None
+    assert flood.check(1, True, False, now=1.7) == 1  # rejected: not counted
+    assert flood.peak_per_second == 3  # 0.0, 0.4, 0.9 (and 0.9, 1.5, 1.6)
+    for i in range(4):
+        assert flood.check(2000 + i, True, True, now=5.0) is None
+    assert flood.peak_per_second == 4
+
+
 async def test_bot_over_the_limit_gets_retry_after(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     emu.limits = TelegramLimits(retry_after=3)
     await bot.send_message(READER, "first")

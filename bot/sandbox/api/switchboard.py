@@ -214,6 +214,7 @@ class Switchboard(World):
             "last_sent_at": self._last_sent_at,
             "counts": dict(self._counts),
             "rejected_429": self.rejected_429,
+            "peak_per_second": self._flood.peak_per_second if self._flood is not None else None,
             "sent_per_chat": {
                 str(chat_id): len(self.messages(chat_id)) for chat_id in self.chats_with_messages()
             },
