@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import telemetry
+from bot.delivery.ledger import WorkerStats
 from bot.delivery.transport import make_request, make_updates_request
 from bot.delivery.worker import DeliveryWorker
 from bot.feeds.fetcher import Fetcher
@@ -213,8 +214,8 @@ class NewsBot:
         log.info("newsbot stopped")
 
 
-async def run_until_stopped(settings: Settings, token: str, stop: asyncio.Event) -> None:
-    """``newsbot run``: everything, until ``stop`` is set (SIGINT/SIGTERM)."""
+async def run_until_stopped(settings: Settings, token: str, stop: asyncio.Event) -> WorkerStats:
+    """``newsbot run``: everything, until ``stop`` is set (SIGINT/SIGTERM); what it delivered."""
     async with open_services(settings) as services:
         newsbot = NewsBot(services, token)
         await newsbot.start()
@@ -222,3 +223,4 @@ async def run_until_stopped(settings: Settings, token: str, stop: asyncio.Event)
             await stop.wait()
         finally:
             await newsbot.stop()
+        return newsbot.worker.stats

@@ -135,6 +135,7 @@ def chat_ref(value: str) -> int | str:
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run_until_stopped
+    from bot.cli.sentences import run_sentence
 
     token = settings.require_token()
     if args.webhook:
@@ -143,7 +144,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await run_until_stopped(settings, token, stop)
+    stats = await run_until_stopped(settings, token, stop)
+    print(run_sentence(stats))
     return 0
 
 

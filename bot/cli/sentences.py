@@ -36,6 +36,15 @@ class Drained(Protocol):
     def remaining(self) -> int: ...
 
 
+class Delivered(Protocol):
+    """What a worker delivered since it started (``bot.delivery.ledger.WorkerStats``)."""
+
+    @property
+    def sent(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+
+
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """``1 feed``, ``2 feeds``; ``nouns`` for a plural that is not just an added s."""
     return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
@@ -66,6 +75,14 @@ def poll_sentence(
         if report.remaining:
             sentence += f", {report.remaining} left queued for the next run"
     return sentence
+
+
+def run_sentence(stats: Delivered) -> str:
+    """``stopped: sent 120 messages, 2 could not be delivered; anything still queued ...``."""
+    sentence = f"stopped: sent {plural(stats.sent, 'message')}"
+    if stats.failed:
+        sentence += f", {stats.failed} could not be delivered"
+    return sentence + "; anything still queued goes out on the next start"
 
 
 def failure_sentence(command: str, error: BaseException, *, expected: bool) -> str:

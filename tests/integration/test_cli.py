@@ -138,6 +138,9 @@ async def test_run_at_debug_never_prints_the_token_and_stops_cleanly_on_sigterm(
     output = stdout.decode() + stderr.decode()
     assert process.returncode == 0, output[-3000:]
     assert "DEBUG" in output  # it really logged at DEBUG
+    assert stdout.decode().splitlines()[-1] == (
+        "stopped: sent 2 messages; anything still queued goes out on the next start"
+    )
     secret = TOKEN.split(":", 1)[1]
     assert TOKEN not in output and secret not in output
     assert "newsbot stopped" in output
