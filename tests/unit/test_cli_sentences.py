@@ -14,7 +14,7 @@ from bot.cli.preflight import (
     posting_verdict,
     verdict_sentence,
 )
-from bot.cli.sentences import failure_sentence, one_line, plural, poll_sentence
+from bot.cli.sentences import failure_sentence, one_line, plural, poll_sentence, run_sentence
 
 
 @dataclass
@@ -153,3 +153,10 @@ def test_the_report_lines_and_the_verdict() -> None:
     assert check_line(checks[2]) == "FAIL  feed u: x"
     assert verdict_sentence(checks) == "2 of 3 checks did not pass: channel @x, feed u"
     assert verdict_sentence(checks[:1]) == "the one check passed"
+
+
+def test_run_ends_with_what_it_sent_and_what_failed() -> None:
+    assert run_sentence(Drained(sent=1, failed=2, remaining=0)) == (
+        "stopped: sent 1 message, 2 could not be delivered; "
+        "anything still queued goes out on the next start"
+    )
