@@ -119,23 +119,20 @@ async def test_run_at_debug_never_prints_the_token_and_stops_cleanly_on_sigterm(
         NEWSBOT_ALLOW_PRIVATE_FETCH="true",
         NEWSBOT_CONFIG="newsbot.toml",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await emulator.wait_for_messages(channel, 2, timeout=20)
-        await emulator.wait_until(lambda: emulator.count("getUpdates") >= 1, timeout=10)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    output = stdout.decode() + stderr.decode()
+    # Files, not pipes: nobody reads a pipe until the end, and a DEBUG log fills one
+    # (64 KB) long before that; the bot would block on its next log line.
+    with (tmp_path / "out.txt").open("wb") as out, (tmp_path / "err.txt").open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=out, stderr=err
+        )
+        try:
+            await emulator.wait_for_messages(channel, 2, timeout=20)
+            await emulator.wait_until(lambda: emulator.count("getUpdates") >= 1, timeout=10)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=30)
+    stdout = (tmp_path / "out.txt").read_bytes()
+    output = stdout.decode() + (tmp_path / "err.txt").read_text(encoding="utf-8")
     assert process.returncode == 0, output[-3000:]
     assert "DEBUG" in output  # it really logged at DEBUG
     assert stdout.decode().splitlines()[-1] == (
