@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import utcnow
 from storage.deliveries import PENDING, SENDING
-from storage.models import Chat, Delivery
+from storage.models import Chat, Delivery, table_of
 
 
 class Claimed(NamedTuple):
@@ -46,25 +45,85 @@ class Claimed(NamedTuple):
     chat_status: str
 
 
+# The claim's statements are built once: built per claim, SQLAlchemy's ORM
+# adaptation of the aliases and the cache key of the nested EXISTS cost about
+# 10 ms of the event loop's time per claim of 200 rows, at the pace of a paid
+# broadcast a stall of the sends every 200 ms (bench/RESULTS.md). Core tables
+# and bind parameters make the same SQL.
+_deliveries = table_of(Delivery)
+_chats = table_of(Chat)
+
+
 def _earlier_open_row_exists(row: Any) -> Any:
     """An earlier row of the same chat as ``row`` is still pending or in flight."""
-    other = aliased(Delivery)
+    other = _deliveries.alias("earlier")
     return exists().where(
-        other.chat_id == row.chat_id,
+        other.c.chat_id == row.c.chat_id,
         # Wrapped so that the lookup goes by the chat (ix_deliveries_chat, a few
         # rows) and never walks ix_deliveries_queue (every pending row).
-        func.coalesce(other.status, "").in_((PENDING, SENDING)),
+        func.coalesce(other.c.status, "").in_((PENDING, SENDING)),
         or_(
-            other.priority > row.priority,
+            other.c.priority > row.c.priority,
             and_(
-                other.priority == row.priority,
+                other.c.priority == row.c.priority,
                 or_(
-                    other.sort_at < row.sort_at,
-                    and_(other.sort_at == row.sort_at, other.id < row.id),
+                    other.c.sort_at < row.c.sort_at,
+                    and_(other.c.sort_at == row.c.sort_at, other.c.id < row.c.id),
                 ),
             ),
         ),
     )
+
+
+def _claim_statement() -> Any:
+    """Up to ``:limit`` due rows of priority ``:level``, in send order, marked in flight."""
+    # An alias, so the subquery is not correlated with the UPDATE's own table.
+    row = _deliveries.alias("due")
+    moment = bindparam("moment", type_=_deliveries.c.claimed_at.type)
+    due = (
+        select(row.c.id)
+        .where(
+            row.c.priority == bindparam("level"),
+            row.c.status == PENDING,
+            # next_attempt_at is wrapped so that the planner walks ix_deliveries_queue
+            # in send order rather than the due-time index plus a sort of every
+            # pending row: nearly every pending row is due anyway.
+            func.coalesce(row.c.next_attempt_at, moment) <= moment,
+            ~_earlier_open_row_exists(row),
+        )
+        .order_by(row.c.sort_at, row.c.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+    # RETURNING's columns, then the chat's below, in the order of Claimed's fields.
+    return (
+        update(_deliveries)
+        .where(_deliveries.c.id.in_(due.scalar_subquery()))
+        .values(status=SENDING, claimed_by=bindparam("worker"), claimed_at=moment)
+        .returning(
+            _deliveries.c.id,
+            _deliveries.c.post_id,
+            _deliveries.c.chat_id,
+            _deliveries.c.attempts,
+            _deliveries.c.priority,
+            _deliveries.c.sort_at,
+        )
+    )
+
+
+_CLAIM = _claim_statement()
+_CHATS = select(
+    _chats.c.id,
+    _chats.c.telegram_id,
+    _chats.c.username,
+    _chats.c.kind,
+    _chats.c.language,
+    _chats.c.status,
+).where(_chats.c.id.in_(bindparam("ids", expanding=True)))
+# The highest priority with pending rows (below ``:above``). Due or not: that
+# keeps it one seek in ix_deliveries_queue; a level whose rows all wait claims nothing.
+_TOP_LEVEL = select(func.max(_deliveries.c.priority)).where(_deliveries.c.status == PENDING)
+_LEVEL_BELOW = _TOP_LEVEL.where(_deliveries.c.priority < bindparam("above"))
 
 
 async def claim_due(
@@ -82,93 +141,23 @@ async def claim_due(
     # (sort_at, id) order straight from ix_deliveries_queue, a batch at a time,
     # however long the queue (a descending column in the index would do it in
     # one statement, but Alembic cannot compare such an index with the models).
-    level = await _next_level(session, above=None)
-    while level is not None and len(claimed) < limit:
-        claimed += await _claim_level(session, worker_id, level, limit - len(claimed), moment)
-        level = await _next_level(session, above=level)
+    level = (await session.execute(_TOP_LEVEL)).scalar_one_or_none()
+    while level is not None:
+        values = {"level": level, "limit": limit - len(claimed), "moment": moment}
+        claimed += (await session.execute(_CLAIM, {**values, "worker": worker_id})).all()
+        if len(claimed) >= limit:
+            break
+        level = (await session.execute(_LEVEL_BELOW, {"above": level})).scalar_one_or_none()
     if not claimed:
         await session.commit()
         return []
-    chat_ids = {row.chat_id for row in claimed}
-    chats = {
-        row.id: row
-        for row in (
-            await session.execute(
-                select(
-                    Chat.id, Chat.telegram_id, Chat.username, Chat.kind, Chat.language, Chat.status
-                ).where(Chat.id.in_(chat_ids))
-            )
-        ).all()
-    }
+    found = await session.execute(_CHATS, {"ids": list({row[2] for row in claimed})})
+    chats = {chat[0]: chat[1:] for chat in found.all()}
     await session.commit()
-    result = [
-        Claimed(
-            id=row.id,
-            post_id=row.post_id,
-            chat_id=row.chat_id,
-            attempts=row.attempts,
-            priority=row.priority,
-            sort_at=row.sort_at,
-            telegram_id=chats[row.chat_id].telegram_id,
-            username=chats[row.chat_id].username,
-            chat_kind=chats[row.chat_id].kind,
-            language=chats[row.chat_id].language,
-            chat_status=chats[row.chat_id].status,
-        )
-        for row in claimed
-    ]
+    # Positional: a named tuple from the two rows' columns, cheaper than by name at scale.
+    result = [Claimed._make((*row, *chats[row[2]])) for row in claimed]
     result.sort(key=lambda c: (-c.priority, c.sort_at, c.id))
     return result
-
-
-def _due(row: Any, moment: datetime) -> list[ColumnElement[bool]]:
-    # next_attempt_at is wrapped so that the planner walks ix_deliveries_queue
-    # in send order rather than the due-time index plus a sort of every pending
-    # row: nearly every pending row is due anyway.
-    return [row.status == PENDING, func.coalesce(row.next_attempt_at, moment) <= moment]
-
-
-async def _next_level(session: AsyncSession, above: int | None) -> int | None:
-    """The highest priority with pending rows, below ``above`` when given.
-
-    Due or not: that keeps it one seek in ix_deliveries_queue; a level whose
-    rows are all waiting simply claims nothing.
-    """
-    conditions = [Delivery.status == PENDING]
-    if above is not None:
-        conditions.append(Delivery.priority < above)
-    statement = select(func.max(Delivery.priority)).where(*conditions)
-    level = (await session.execute(statement)).scalar_one_or_none()
-    return None if level is None else int(level)
-
-
-async def _claim_level(
-    session: AsyncSession, worker_id: str, level: int, limit: int, moment: datetime
-) -> list[Any]:
-    # An alias, so the subquery is not correlated with the UPDATE's own table.
-    row = aliased(Delivery)
-    due = (
-        select(row.id)
-        .where(row.priority == level, *_due(row, moment), ~_earlier_open_row_exists(row))
-        .order_by(row.sort_at, row.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
-        .values(status=SENDING, claimed_by=worker_id, claimed_at=moment)
-        .returning(
-            Delivery.id,
-            Delivery.post_id,
-            Delivery.chat_id,
-            Delivery.attempts,
-            Delivery.priority,
-            Delivery.sort_at,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return list((await session.execute(statement)).all())
 
 
 async def claim_owners(session: AsyncSession) -> list[str]:

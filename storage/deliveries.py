@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Table, and_, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from storage.models import (
     FeedChannel,
     Post,
     Subscription,
+    table_of,
 )
 
 ALL_TOPICS = "*"
@@ -155,8 +156,7 @@ async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) ->
     """Write back many attempts in one executemany; only rows still in flight are touched."""
     if not outcomes:
         return
-    table = Delivery.__table__
-    assert isinstance(table, Table)
+    table = table_of(Delivery)
     statement = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.status == SENDING)
