@@ -145,7 +145,7 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; then finish what is in flight and leave the rest queued."""
-        _freeze_heap()
+        freeze_heap()
         flusher = asyncio.create_task(self._ledger.flush_loop())
         sharer = asyncio.create_task(self._liveness.share_rate_loop())
         interrupter = asyncio.create_task(self._interrupt_on(stop))
@@ -199,7 +199,7 @@ class DeliveryWorker:
         ``timeout`` is part of the contract (the CLI's ``poll --once``): retries
         that fall due after it stay queued instead of being cut off mid-send.
         """
-        _freeze_heap()
+        freeze_heap()
         start, edited = WorkerStats(**vars(self.stats)), self.editor.edited
         deadline = None if timeout is None else time.monotonic() + timeout
         never = asyncio.Event()
@@ -376,7 +376,7 @@ class DeliveryWorker:
             del self._posts[oldest]
 
 
-def _freeze_heap() -> None:
+def freeze_heap() -> None:
     """Keep the garbage collector off what the process holds for good; once per process.
 
     When sending starts, what exists (modules, PTB, SQLAlchemy, settings) lives
