@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 
 Origin = tuple[str, str, int]  # scheme, host, port
 MAX_URLS = 64  # request heads kept ready (a broadcast uses two: sendMessage, sendPhoto)
+# Read timeouts are checked by one sweep this often, not by a timer per request:
+# a timer per request (made, pushed on the event loop's heap, cancelled) cost
+# more than the rest of the request's bookkeeping. A timeout fires up to this late.
+SWEEP_EVERY = 0.1
 
 
 class ResponseError(ConnectionError):
@@ -36,6 +40,7 @@ class _Connection(asyncio.Protocol):
         self._chunked = False
         self._body_at = -1  # where the body starts in the buffer; -1: headers not complete
         self.reusable = True
+        self.deadline = 0.0  # event-loop time by which the answer must have come
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -79,21 +84,20 @@ class _Connection(asyncio.Protocol):
         return bytes(buffer[self._body_at : self._body_at + self._length])
 
     def _headers(self, head: str) -> None:
-        status_line, *lines = head.split("\r\n")
+        status_line, *lines = head.lower().split("\r\n")  # field names are case-insensitive
         parts = status_line.split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        if len(parts) < 2 or not parts[0].startswith("http/1.") or not parts[1].isdigit():
             raise ResponseError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
         self._status = int(parts[1])
-        self.reusable = parts[0] == "HTTP/1.1"
+        self.reusable = parts[0] == "http/1.1"
         for line in lines:
-            name, _, value = line.partition(":")
-            name, value = name.strip().lower(), value.strip()
+            name, _, value = line.partition(":")  # no space before the colon (RFC 9112)
             if name == "content-length":
                 self._length = int(value)
-            elif name == "transfer-encoding" and "chunked" in value.lower():
+            elif name == "transfer-encoding" and "chunked" in value:
                 self._chunked = True
             elif name == "connection":
-                self.reusable = value.lower() != "close"
+                self.reusable = value.strip() != "close"
         if self._length is None and not self._chunked:
             self.reusable = False
 
@@ -151,6 +155,8 @@ class KeepAliveClient:
         self._idle: dict[Origin, list[_Connection]] = {}
         self._tls: ssl.SSLContext | None = None
         self._heads: dict[str, tuple[Origin, bytes]] = {}  # url -> origin, request line + headers
+        self._waiting: set[_Connection] = set()  # requests written, answers not yet read
+        self._sweep: asyncio.TimerHandle | None = None
 
     async def post_json(
         self, url: str, payload: bytes, *, connect_timeout: float, read_timeout: float
@@ -161,19 +167,30 @@ class KeepAliveClient:
         async with self._slots:
             connection = await self._connection(origin, connect_timeout)
             loop = asyncio.get_running_loop()
-            timer = loop.call_later(read_timeout, connection.time_out)
+            connection.deadline = loop.time() + read_timeout
+            self._waiting.add(connection)
+            if self._sweep is None:
+                self._sweep = loop.call_later(SWEEP_EVERY, self._time_out_late)
             try:
                 status, body = await connection.request(data)
             except BaseException:
                 connection.close()  # a cancelled or failed exchange leaves the connection unusable
                 raise
             finally:
-                timer.cancel()
+                self._waiting.discard(connection)
             if connection.reusable and not connection.closed:
                 self._idle.setdefault(origin, []).append(connection)
             else:
                 connection.close()
             return status, body
+
+    def _time_out_late(self) -> None:
+        """Fail the requests whose answer is late; look again while any is waiting."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for connection in [c for c in self._waiting if c.deadline <= now]:
+            connection.time_out()
+        self._sweep = loop.call_later(SWEEP_EVERY, self._time_out_late) if self._waiting else None
 
     def _head(self, url: str) -> tuple[Origin, bytes]:
         known = self._heads.get(url)
@@ -213,6 +230,9 @@ class KeepAliveClient:
         return connection
 
     def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         for connections in self._idle.values():
             for connection in connections:
                 connection.close()

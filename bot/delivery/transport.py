@@ -94,15 +94,15 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        has_files = bool(request_data and request_data.contains_files)
         read = _pick(read_timeout, self._read_timeout)
-        write = _pick(
-            write_timeout, self._media_write_timeout if has_files else self._write_timeout
-        )
         connect = _pick(connect_timeout, self._connect_timeout)
         pool = _pick(pool_timeout, self._pool_timeout)
         if isinstance(request_data, JsonBody) and self._lean is not None:
             return await self._post_lean(url, request_data.json_payload, read, connect, pool)
+        has_files = bool(request_data and request_data.contains_files)
+        write = _pick(
+            write_timeout, self._media_write_timeout if has_files else self._write_timeout
+        )
         # aiohttp has no separate write timeout: the send of the body counts
         # against sock_read's clock start; the connect budget covers the pool wait.
         timeout = aiohttp.ClientTimeout(

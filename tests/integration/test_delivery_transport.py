@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.delivery.transport import AiohttpRequest, make_request
 from bot.sandbox.emulator import BotApiEmulator
@@ -89,3 +89,32 @@ async def test_a_send_maps_telegrams_429_to_retry_after() -> None:
         with pytest.raises(RetryAfter) as caught:
             await request.post_json(url, b'{"chat_id":1,"text":"hi"}')
     assert caught.value.retry_after in (3, timedelta(seconds=3))
+
+
+async def test_a_send_whose_answer_never_comes_times_out_and_the_next_one_goes_through() -> None:
+    answered = b'{"ok":true,"result":{"message_id":7}}'
+    silent_once = True
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal silent_once
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        if silent_once:  # the first request is read and never answered
+            silent_once = False
+            await reader.read()  # until the client gives up and closes
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 37\r\n\r\n" + answered)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot{TOKEN}/sendMessage"
+    request = AiohttpRequest(read_timeout=0.3)
+    async with server, request:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimedOut):
+            async with asyncio.timeout(30):  # a timeout that never fires fails here, not hangs
+                await request.post_json(url, b'{"chat_id":1,"text":"hi"}')
+        assert asyncio.get_running_loop().time() - started >= 0.3  # not before its time
+        assert await request.post_json(url, b'{"chat_id":1,"text":"hi"}') == {"message_id": 7}
