@@ -152,12 +152,9 @@ def _receives_edition(edition: str | None) -> Any:
     return or_(Chat.id.in_(chose), and_(~chose_any, default))
 
 
-async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
-    """Write back many attempts in one executemany; only rows still in flight are touched."""
-    if not outcomes:
-        return
+def _record_statement() -> Any:
     table = table_of(Delivery)
-    statement = (
+    return (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.status == SENDING)
         .values(
@@ -172,6 +169,16 @@ async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) ->
             claimed_at=None,
         )
     )
+
+
+# Built once, as the claim is (storage/claims.py): it runs ten times a second in a broadcast.
+_RECORD = _record_statement()
+
+
+async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+    """Write back many attempts in one executemany; only rows still in flight are touched."""
+    if not outcomes:
+        return
     params = [
         {
             "b_id": o.id,
@@ -185,7 +192,7 @@ async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) ->
         }
         for o in outcomes
     ]
-    await session.execute(statement, params)
+    await session.execute(_RECORD, params)
     await session.commit()
 
 
