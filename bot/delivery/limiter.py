@@ -156,13 +156,13 @@ class RateLimiter:
                 if self._interrupted:
                     return None
                 now = self._clock()
-                earliest = max(self._next_slot, self._paused_until, self._window_free_at())
-                if earliest <= now + TIMER_SLACK:
+                wait = self._wait(now)
+                if wait <= 0:
                     break
-                if earliest - now < LONG_WAIT:
-                    await self._sleep(earliest - now)
+                if wait < LONG_WAIT:
+                    await self._sleep(wait)
                 else:
-                    await self._long_sleep(earliest - now)
+                    await self._long_sleep(wait)
             # Slots follow a grid 1/rate apart, so a late wake-up is caught up by the
             # next sends (the window check above still keeps every second within the
             # rate): at 1000/s slots are 1 ms apart, finer than the event loop's
@@ -175,6 +175,18 @@ class RateLimiter:
             departure = Departure(now)
             self._recent.append(departure)
             return departure
+
+    def _wait(self, now: float) -> float:
+        """Seconds until the next turn may go (0 or less: now).
+
+        Only the pace's slot is granted early (TIMER_SLACK): a 429 pause and the
+        window of actual sends are waited out to the end, or the slack would eat
+        into the window's guard.
+        """
+        slot = self._next_slot - now
+        if slot <= TIMER_SLACK:
+            slot = 0.0
+        return max(slot, self._paused_until - now, self._window_free_at() - now)
 
     async def _long_sleep(self, seconds: float) -> None:
         """A sleep that ``interrupt`` can cut short (a stop during a long 429 pause)."""

@@ -6,7 +6,7 @@ import itertools
 
 from telegram.constants import FloodLimit
 
-from bot.delivery.limiter import RateLimiter, allowed_rate
+from bot.delivery.limiter import WINDOW_GUARD, RateLimiter, allowed_rate
 
 
 class Clock:
@@ -134,6 +134,26 @@ async def test_no_second_holds_more_sends_than_the_rate_however_late_the_loop() 
         limiter.departed(departure)
         starts.append(clock.now)
     assert all(b - a > 1.0 for a, b in zip(starts, starts[30:], strict=False))
+
+
+async def test_the_window_keeps_its_whole_guard_though_the_paces_turns_may_go_early() -> None:
+    clock = Clock()
+    lateness = itertools.cycle((0.0, 0.0, 0.009))  # some wake-ups on time, some caught up
+
+    async def uneven_sleep(seconds: float) -> None:
+        await clock.sleep(seconds + next(lateness))
+
+    limiter = RateLimiter(1000, clock, uneven_sleep)
+    starts = []
+    for _ in range(5000):
+        departure = await limiter.acquire()
+        limiter.departed(departure)
+        starts.append(clock.now)
+    # A turn of the pace due within the timer's slack goes early; the window of the
+    # last second's sends is waited out to the end: any 1000 sends in a row span
+    # the second and the whole guard.
+    spans = [b - a for a, b in zip(starts, starts[1000:], strict=False)]
+    assert min(spans) >= 1.0 + WINDOW_GUARD - 1e-9
 
 
 def test_the_429s_of_requests_already_in_flight_widen_the_guard_once() -> None:
