@@ -30,6 +30,9 @@ class UploadedFile:
 class Params:
     values: dict[str, Any]
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    # When the request reached the emulator (time.monotonic), before its latency is
+    # played: the moment Telegram counts a message against the flood limits.
+    arrived_at: float | None = None
 
     def has(self, name: str) -> bool:
         return self.values.get(name) not in (None, "") or name in self.files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -75,3 +76,19 @@ def test_private_burst_allows_a_few_at_once_but_keeps_the_average() -> None:
     flood = FloodControl(TelegramLimits(private_burst=3))
     assert [flood.check(1, True, False, now=0.0) for _ in range(4)] == [None, None, None, 3]
     assert flood.check(1, True, False, now=3.0) is None
+
+
+async def test_a_message_counts_when_it_arrives_however_long_the_emulator_takes(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    # Telegram counts a message when it gets it. The first one here is held 0.6 s
+    # inside the emulator before it is handled; the second arrives 1.1 s after the
+    # first, so the private chat's one-a-second limit lets it through.
+    emu.limits = TelegramLimits()
+    emu.delay_next("sendMessage", 0.6)
+    slow = asyncio.create_task(bot.send_message(READER, "first"))
+    await asyncio.sleep(1.1)
+    await bot.send_message(READER, "second")
+    await slow
+    assert emu.rejected_429 == 0
+    assert [m.text for m in emu.messages(READER)] == ["first", "second"]

@@ -63,8 +63,9 @@ class Checks(Switchboard):
     def _check_flood(self, chat: Chat, params: Params) -> None:
         if self._flood is None:
             return
+        arrived = params.arrived_at if params.arrived_at is not None else time.monotonic()
         retry_after = self._flood.check(
-            chat.id, chat.type == "private", params.flag("allow_paid_broadcast"), time.monotonic()
+            chat.id, chat.type == "private", params.flag("allow_paid_broadcast"), arrived
         )
         if retry_after is not None:
             raise ApiError.too_many_requests(retry_after)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -116,6 +117,12 @@ class Switchboard(World):
 
     async def call(self, method: str, params: Params) -> tuple[int, dict[str, Any]]:
         """Run one Bot API call; returns the HTTP status and Telegram's JSON answer."""
+        # Counted against the limits as it arrives, as Telegram counts it; the
+        # latency is then played. Stamped after the sleep instead, the arrivals
+        # took the jitter of the emulator's own timers: when its loop was busy,
+        # requests that came apart woke, and were counted, together.
+        if params.arrived_at is None:
+            params.arrived_at = time.monotonic()
         if self.latency:
             await asyncio.sleep(self.latency)
         name = self._spelling[method]
