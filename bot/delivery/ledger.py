@@ -91,7 +91,10 @@ class Ledger:
             await asyncio.sleep(FLUSH_EVERY)
             if self.outcomes:
                 try:
-                    await self.flush()
+                    # Shielded: cancelled mid-write (the worker stopping), the write
+                    # finishes rather than leave its connection in a transaction that
+                    # holds SQLite's write lock, and the last flush waits its turn.
+                    await asyncio.shield(self.flush())
                 except Exception:
                     log.exception(
                         "recording deliveries failed, retrying count=%s", len(self.outcomes)

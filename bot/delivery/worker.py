@@ -175,7 +175,7 @@ class DeliveryWorker:
             await _cancelled(helper)
         await self._return_next_batch()
         await self._settle()
-        await _cancelled(flusher)  # the last outcomes are flushed below, not mid-write
+        await _cancelled(flusher)  # a write under way finishes (shielded); then the last one
         await self._ledger.flush()
         await self.close()
 
