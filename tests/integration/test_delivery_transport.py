@@ -36,15 +36,20 @@ async def test_answers_and_errors_come_through_as_ptb_maps_them() -> None:
                 await bot.send_message(424242, "nobody")
 
 
+async def _read_request(reader: asyncio.StreamReader) -> None:
+    """Read one request, head and Content-Length body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    await reader.readexactly(length)
+
+
 async def _one_answer_server(answer: bytes) -> tuple[asyncio.Server, str]:
     """A raw HTTP server that answers every request with ``answer`` (then keeps the line)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-                await reader.readexactly(length)
+                await _read_request(reader)
                 writer.write(answer)
                 await writer.drain()
                 if b"connection: close" in answer.lower():
@@ -97,9 +102,7 @@ async def test_a_send_whose_answer_never_comes_times_out_and_the_next_one_goes_t
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal silent_once
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        await reader.readexactly(length)
+        await _read_request(reader)
         if silent_once:  # the first request is read and never answered
             silent_once = False
             await reader.read()  # until the client gives up and closes
