@@ -17,6 +17,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, literal, or_, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import BulkStatement
 from storage.db import utcnow
 from storage.models import (
     Article,
@@ -171,28 +172,21 @@ def _record_statement() -> Any:
     )
 
 
-# Built once, as the claim is (storage/claims.py): it runs ten times a second in a broadcast.
-_RECORD = _record_statement()
+# Built once, as the claim is (storage/claims.py): it runs ten times a second in a
+# broadcast, and its rows are laid out as the driver takes them (storage/bulk.py).
+# An Outcome is the row itself: these are its fields, in order.
+_RECORD = BulkStatement(
+    _record_statement(),
+    ("b_id", "b_status", "b_attempts", "b_next", "b_message_id", "b_with_photo", "b_error",
+     "b_sent_at"),
+)  # fmt: skip
 
 
 async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     """Write back many attempts in one executemany; only rows still in flight are touched."""
     if not outcomes:
         return
-    params = [
-        {
-            "b_id": o.id,
-            "b_status": o.status,
-            "b_attempts": o.attempts,
-            "b_next": o.next_attempt_at,
-            "b_message_id": o.message_id,
-            "b_with_photo": o.with_photo,
-            "b_error": o.last_error,
-            "b_sent_at": o.sent_at,
-        }
-        for o in outcomes
-    ]
-    await session.execute(_RECORD, params)
+    await _RECORD.execute(session, outcomes)
     await session.commit()
 
 

@@ -156,3 +156,38 @@ async def test_enqueue_needs_no_chat_objects_and_counts_rows_added(world: World)
         post = await world.article_post(await world.feed(), "count")
         assert await enqueue_post(session, post) == 1
         assert await enqueue_post(session, post) == 0
+
+
+async def test_outcomes_are_written_field_by_field_on_rows_in_flight_only(world: World) -> None:
+    readers = [await world.reader(telegram_id, "*") for telegram_id in (1, 2, 3)]
+    post = await world.article_post(await world.feed(), "Outcomes")
+    await world.enqueue(post)
+    await claim(world, limit=2)  # the third reader's row stays pending
+    async with world.sessions() as session:
+        found = await session.execute(select(Delivery).order_by(Delivery.chat_id))
+        first, second, waiting = found.scalars().all()
+    assert [first.status, second.status, waiting.status] == ["sending", "sending", "pending"]
+    sent_at = db.utcnow().replace(microsecond=123456)
+    retry_at = sent_at + timedelta(minutes=5)
+    async with world.sessions() as session:
+        await record_outcomes(
+            session,
+            [
+                Written(first.id, "sent", 1, sent_at, 77, True, None, sent_at),
+                Written(second.id, "pending", 1, retry_at, last_error="Timed out"),
+                Written(waiting.id, "sent", 1, sent_at, 78, False, None, sent_at),
+            ],
+        )
+    async with world.sessions() as session:
+        found = await session.execute(select(Delivery).order_by(Delivery.chat_id))
+        rows = [
+            (d.chat_id, d.status, d.attempts, d.next_attempt_at, d.message_id, d.with_photo,
+             d.last_error, d.sent_at, d.claimed_by, d.claimed_at)
+            for d in found.scalars()
+        ]  # fmt: skip
+    assert rows == [
+        (readers[0].id, "sent", 1, sent_at, 77, True, None, sent_at, None, None),
+        (readers[1].id, "pending", 1, retry_at, None, None, "Timed out", None, None, None),
+        # Not in flight: an outcome for it is stale and changes nothing.
+        (readers[2].id, "pending", 0, waiting.next_attempt_at, None, None, None, None, None, None),
+    ]
