@@ -211,7 +211,8 @@ class Sender:
         kwargs["photo"] = photo
         kwargs["caption"] = rendered.html
         shared = (post.bodies, (SEND_PHOTO, language, photo)) if isinstance(photo, str) else None
-        result = await call(SEND_PHOTO, kwargs, shared)
+        # The answer's photo sizes matter only until Telegram has given the photo a file_id.
+        result = await call(SEND_PHOTO, kwargs, shared, id_only=post.photo_file_id is not None)
         sizes = result.get("photo") or []
         if sizes and post.photo_file_id is None:
             # The largest size is last; its file_id sends the same photo to every other chat.
@@ -231,7 +232,8 @@ class Sender:
                 "url": rendered.link_url,
                 "prefer_large_media": preview,
             }
-        result = await call(SEND_MESSAGE, kwargs, (post.bodies, (SEND_MESSAGE, language, preview)))
+        shared = (post.bodies, (SEND_MESSAGE, language, preview))
+        result = await call(SEND_MESSAGE, kwargs, shared, id_only=True)
         return Sent(int(result["message_id"]), False)
 
     def _common(self, target: int | str, rendered: Rendered, post: PostState) -> dict[str, Any]:
@@ -257,9 +259,18 @@ class _Requests:
         self._turn = turn
 
     async def __call__(
-        self, method: str, kwargs: dict[str, Any], shared: _SharedBody | None = None
+        self,
+        method: str,
+        kwargs: dict[str, Any],
+        shared: _SharedBody | None = None,
+        *,
+        id_only: bool = False,
     ) -> dict[str, Any]:
-        """Make the request; ``shared``: where the body but its chat_id is kept, and its key."""
+        """Make the request; ``shared``: where the body but its chat_id is kept, and its key.
+
+        ``id_only``: of the sent message only its ``message_id`` is read (the
+        answer may hold nothing else).
+        """
         turn, self._turn = self._turn, None
         if turn is None:
             turn = await self._limiter.acquire()
@@ -271,7 +282,7 @@ class _Requests:
             # building was a fifth of the bot's CPU per message (bench/RESULTS.md).
             url = f"{self._bot.base_url}/{_ENDPOINTS[method]}"
             payload = _json_body(kwargs, shared)
-            result = await request.post_json(url, payload)
+            result = await request.post_json(url, payload, message_id_only=id_only)
         else:
             result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
         if not isinstance(result, dict):

@@ -84,15 +84,45 @@ async def test_a_send_reads_each_way_a_server_frames_its_answer(answer: bytes) -
             assert await request.post_json(url, b'{"chat_id":1,"text":"hi"}') == {"message_id": 7}
 
 
-async def test_a_send_maps_telegrams_429_to_retry_after() -> None:
+def _answer(body: bytes, status: bytes = b"200 OK") -> bytes:
+    return b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body)
+
+
+SENT = b'{"ok":true,"result":{"message_id":7,"chat":{"id":1,"type":"private"},"text":"hi"}}'
+# The same message written otherwise: spaces, another order of keys.
+SENT_OTHERWISE = b'{"ok": true, "result": {"chat": {"id": 1, "type": "private"}, "message_id": 7}}'
+
+
+@pytest.mark.parametrize(
+    ("body", "message_id_only", "result"),
+    [
+        (SENT, True, {"message_id": 7}),
+        (SENT, False, {"message_id": 7, "chat": {"id": 1, "type": "private"}, "text": "hi"}),
+        (SENT_OTHERWISE, True, {"chat": {"id": 1, "type": "private"}, "message_id": 7}),
+    ],
+    ids=["id-only", "in-full", "other-form-in-full"],
+)
+async def test_a_send_that_wants_only_the_id_reads_it_from_the_bot_apis_head(
+    body: bytes, message_id_only: bool, result: dict[str, object]
+) -> None:
+    server, url = await _one_answer_server(_answer(body))
+    request = make_request(Settings())
+    assert isinstance(request, AiohttpRequest)
+    async with server, request:
+        answer = await request.post_json(url, b'{"chat_id":1}', message_id_only=message_id_only)
+    assert answer == result
+
+
+# An error is read in full even when the send wanted only the sent message's id.
+@pytest.mark.parametrize("message_id_only", [False, True], ids=["in-full", "id-only"])
+async def test_a_send_maps_telegrams_429_to_retry_after(message_id_only: bool) -> None:
     body = b'{"ok":false,"error_code":429,"description":"Too Many","parameters":{"retry_after":3}}'
-    answer = b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-    server, url = await _one_answer_server(answer)
+    server, url = await _one_answer_server(_answer(body, b"429 Too Many Requests"))
     request = make_request(Settings())
     assert isinstance(request, AiohttpRequest)
     async with server, request:
         with pytest.raises(RetryAfter) as caught:
-            await request.post_json(url, b'{"chat_id":1,"text":"hi"}')
+            await request.post_json(url, b'{"chat_id":1}', message_id_only=message_id_only)
     assert caught.value.retry_after in (3, timedelta(seconds=3))
 
 
