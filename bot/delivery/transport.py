@@ -4,14 +4,17 @@ PTB's default ``HTTPXRequest`` spends several milliseconds of CPU per request
 in httpx/httpcore; at hundreds of messages a second that is the bot's whole
 CPU. This ``BaseRequest`` keeps every PTB guarantee (PTB still builds the
 request data and maps error codes to ``RetryAfter``, ``Forbidden`` ...), only
-the HTTP exchange is aiohttp's. The composition root builds the Application
+the HTTP exchange is aiohttp's. A broadcast's sends take a shorter road
+(``post_json``): one write on a kept-alive connection (``keepalive.py``), and
+only their errors go through PTB. The composition root builds the Application
 with ``make_request`` and ``make_updates_request``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from http import HTTPStatus
+from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -74,31 +77,41 @@ class AiohttpRequest(BaseRequest):
             self._lean = None
 
     async def post_json(self, url: str, payload: bytes, *, message_id_only: bool = False) -> Any:
-        """POST a body already encoded as JSON; the answer is read as for any PTB call.
+        """POST a body already encoded as JSON: the Bot API's ``result``, or PTB's exception.
 
-        PTB's ``post`` still checks the status and maps every error to its exception
-        (``RetryAfter``, ``Forbidden`` ...); only PTB's per-parameter encoding (a
-        ``json.dumps`` per parameter, then one of the whole) is skipped.
-        ``message_id_only``: the caller reads nothing of the sent message but its id
-        (see ``parse_json_payload``).
+        A send is one write and one read on a kept-alive connection: PTB's
+        request layers (its per-parameter encoding, ``post``, the status
+        handling, ``do_request``) were a fifth of the bot's CPU per message in a
+        broadcast (bench/RESULTS.md). Any answer but a success is handed to PTB
+        as it came, and PTB raises what it raises for its own requests
+        (``RetryAfter``, ``Forbidden``, ``ChatMigrated`` ...).
+
+        ``message_id_only``: the caller reads nothing of the sent message but its
+        id. The answer repeats the whole message (text, entities, chat), and
+        parsing it was 5 % of the CPU per message to read one number; the Bot API
+        writes that number first. An answer in any other form is parsed in full.
         """
-        body = JsonBody(payload, message_id_only=message_id_only)
-        return await self.post(url, request_data=cast(RequestData, body))
-
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        """PTB's parsing, but a send's answer is not parsed when only its id is wanted.
-
-        The answer to a send repeats the whole message (its text, entities,
-        chat): parsing it was 5 % of the bot's CPU per message in a broadcast
-        (bench/RESULTS.md), to read one number. The Bot API writes that number
-        first; an answer in any other form is parsed in full, as PTB would.
-        """
-        if type(payload) is _IdOnly:
-            head = _SENT_HEAD.match(payload)
+        if self._lean is None:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        try:
+            status, body = await self._lean.post_json(
+                url,
+                payload,
+                connect_timeout=(self._connect_timeout or DEFAULT_TIMEOUT)
+                + (self._pool_timeout or 0.0),
+                read_timeout=self._read_timeout or DEFAULT_TIMEOUT,
+            )
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except (OSError, ResponseError) as exc:
+            raise NetworkError(f"{type(exc).__name__}: {exc}") from None
+        if not HTTPStatus.OK <= status <= 299:
+            return await _Answered(status, body).post(url)
+        if message_id_only:
+            head = _SENT_HEAD.match(body)
             if head is not None:
-                return {"ok": True, "result": {"message_id": int(head[1])}}
-        return BaseRequest.parse_json_payload(payload)
+                return {"message_id": int(head[1])}
+        return self.parse_json_payload(body)["result"]
 
     async def do_request(
         self,
@@ -115,11 +128,6 @@ class AiohttpRequest(BaseRequest):
         read = _pick(read_timeout, self._read_timeout)
         connect = _pick(connect_timeout, self._connect_timeout)
         pool = _pick(pool_timeout, self._pool_timeout)
-        if isinstance(request_data, JsonBody) and self._lean is not None:
-            status, body = await self._post_lean(
-                url, request_data.json_payload, read, connect, pool
-            )
-            return status, _IdOnly(body) if request_data.message_id_only else body
         has_files = bool(request_data and request_data.contains_files)
         write = _pick(
             write_timeout, self._media_write_timeout if has_files else self._write_timeout
@@ -144,41 +152,25 @@ class AiohttpRequest(BaseRequest):
             detail = _TOKEN_IN_URL.sub(r"\1<token>", str(exc))
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from None
 
-    async def _post_lean(
-        self,
-        url: str,
-        payload: bytes,
-        read: float | None,
-        connect: float | None,
-        pool: float | None,
-    ) -> tuple[int, bytes]:
-        assert self._lean is not None
-        try:
-            return await self._lean.post_json(
-                url,
-                payload,
-                connect_timeout=(connect or DEFAULT_TIMEOUT) + (pool or 0.0),
-                read_timeout=read or DEFAULT_TIMEOUT,
-            )
-        except TimeoutError as exc:
-            raise TimedOut from exc
-        except (OSError, ResponseError) as exc:
-            raise NetworkError(f"{type(exc).__name__}: {exc}") from None
 
+class _Answered(BaseRequest):
+    """An answer already received, read by PTB's own request code (its errors, its parsing)."""
 
-class JsonBody:
-    """A request body already encoded: what ``do_request`` reads of a ``RequestData``."""
+    def __init__(self, status: int, body: bytes) -> None:
+        self._answer = (status, body)
 
-    __slots__ = ("json_payload", "message_id_only")
-    contains_files = False
+    @property
+    def read_timeout(self) -> float | None:
+        return None
 
-    def __init__(self, payload: bytes, *, message_id_only: bool = False) -> None:
-        self.json_payload = payload
-        self.message_id_only = message_id_only
+    async def initialize(self) -> None:
+        return None
 
+    async def shutdown(self) -> None:
+        return None
 
-class _IdOnly(bytes):
-    """An answer whose caller reads only the sent message's id."""
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        return self._answer
 
 
 # How the Bot API begins the answer to a send: {"ok":true,"result":{"message_id":N,...
