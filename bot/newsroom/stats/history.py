@@ -7,7 +7,7 @@ days nobody asked about.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -103,13 +103,3 @@ def reader_days(
         )
         day += timedelta(days=1)
     return points
-
-
-def series(points: Sequence[DayPoint]) -> dict[str, list[int]]:
-    """The chart's columns, by name."""
-    return {
-        "active": [p.active for p in points],
-        "blocked": [p.blocked for p in points],
-        "joins": [p.joins for p in points],
-        "leaves": [p.leaves for p in points],
-    }
