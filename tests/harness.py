@@ -6,7 +6,8 @@ Telegram updates into the emulator and read what each chat received.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -75,3 +76,12 @@ async def running_bot(
             yield RunningBot(emulator, services, newsbot)
         finally:
             await newsbot.stop()
+
+
+async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 15.0) -> None:
+    """Wait for an async condition (over the database, a server's log ...) to hold."""
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{getattr(condition, '__name__', condition)} never became true")

@@ -13,7 +13,7 @@ from bot.newsroom.alerts import check_alerts, find_problems
 from storage.db import utcnow
 from storage.models import Alert, Feed
 from tests.feedgen import items, rss
-from tests.harness import RunningBot, running_bot
+from tests.harness import RunningBot, running_bot, until
 
 ADMIN = 6001
 OTHER_ADMIN = 6002
@@ -35,15 +35,6 @@ async def feed_state(bot: RunningBot) -> Feed:
         feed = await session.scalar(select(Feed))
     assert feed is not None
     return feed
-
-
-async def until(condition: Any, seconds: float = 15.0) -> None:
-    """Wait for an async condition over the database."""
-    for _ in range(int(seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{condition.__name__} never became true")
 
 
 async def check_repeatedly(bot: RunningBot, times: int = 5) -> None:
