@@ -129,14 +129,15 @@ class RateLimiter:
         if until > self._paused_until:
             if now >= self._paused_until:
                 # A new flood, not the rest of the requests in flight when the last one
-                # began (at 1000/s a hundred of them may answer 429 for the same cause).
+                # began (at 1000/s a hundred of them may answer 429 for the same cause):
+                # logged once; every 429 is counted (newsbot_telegram_429).
                 self.window_guard = min(WINDOW_GUARD_MAX, self.window_guard + WINDOW_GUARD_STEP)
+                log.warning(
+                    "flood control: every sender pauses retry_after=%.1f window_guard=%.3f",
+                    seconds,
+                    self.window_guard,
+                )
             self._paused_until = until
-            log.warning(
-                "flood control: every sender pauses retry_after=%.1f window_guard=%.2f",
-                seconds,
-                self.window_guard,
-            )
 
     @property
     def paused_for(self) -> float:

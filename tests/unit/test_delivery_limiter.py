@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
 
+import pytest
 from telegram.constants import FloodLimit
 
 from bot.delivery.limiter import WINDOW_GUARD, RateLimiter, allowed_rate
@@ -158,15 +160,21 @@ async def test_the_window_keeps_its_whole_guard_though_the_paces_turns_may_go_ea
     assert min(spans) >= 1.0 + WINDOW_GUARD - 1e-9
 
 
-def test_the_429s_of_requests_already_in_flight_widen_the_guard_once() -> None:
+def test_the_429s_of_requests_already_in_flight_widen_the_guard_once_and_warn_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     clock = Clock()
     limiter = RateLimiter(1000, clock, clock.sleep)
     before = limiter.window_guard
-    for _ in range(100):  # answers of the requests that left before the first 429 came back
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.limiter"):
+        for _ in range(100):  # answers of the requests that left before the first 429 came back
+            limiter.pause(1)
+            clock.now += 0.001
+        widened = limiter.window_guard
+        assert before < widened < 0.25
+        assert limiter.paused_for == pytest.approx(1 - 0.001)  # from the last 429 on
+        assert len(caplog.records) == 1
+        clock.now += 2  # a flood again, after the pause: a new cause, one more step
         limiter.pause(1)
-        clock.now += 0.001
-    widened = limiter.window_guard
-    assert before < widened < 0.25
-    clock.now += 2  # a flood again, after the pause: a new cause, one more step
-    limiter.pause(1)
     assert limiter.window_guard > widened
+    assert [r.getMessage().startswith("flood control") for r in caplog.records] == [True, True]
