@@ -125,6 +125,8 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends before ``seconds`` from now."""
         now = self._clock()
+        # retry_after counts from Telegram's answer: each later 429 of a flood may
+        # push the pause on, so it ends ``seconds`` after the last of them.
         until = now + seconds
         if until > self._paused_until:
             if now >= self._paused_until:
