@@ -4,7 +4,9 @@ No ``Message`` object is built from an answer: only the message's id and the
 photo's file_id are needed. With the bot's own transport a send's JSON body is
 encoded here and posted by ``AiohttpRequest.post_json``; with any other, by
 ``Bot.do_api_request(..., return_type=None)``. Either way PTB maps every error
-to its exception. A post is never lost because of its photo: when Telegram refuses the
+to its exception.
+
+A post is never lost because of its photo: when Telegram refuses the
 photo's URL it is downloaded, re-encoded and uploaded; when that fails too, the
 post goes out as text with the article's link preview, and the Post remembers
 it so other chats go straight to text. The first photo Telegram accepts gives
