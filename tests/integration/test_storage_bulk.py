@@ -63,10 +63,13 @@ async def _rows(engine: AsyncEngine) -> list[tuple[object, ...]]:
         return [tuple(row) for row in found.all()]
 
 
+# One for every test, as the application keeps one: each database gets its layout.
+CLOSE_MANY = BulkStatement(CLOSE, ("b_id", "b_at", "b_flag", "b_note"))
+
+
 async def _close_three(engine: AsyncEngine) -> None:
-    statement = BulkStatement(CLOSE, ("b_id", "b_at", "b_flag", "b_note"))
     async with AsyncSession(engine) as session:
-        await statement.execute(
+        await CLOSE_MANY.execute(
             session,
             [(1, WHEN, True, "first"), (2, None, None, None), (3, WHEN, False, "not open")],
         )
