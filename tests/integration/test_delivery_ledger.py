@@ -68,9 +68,10 @@ async def test_a_flush_cancelled_mid_write_finishes_and_the_last_flush_is_not_lo
     await until(written, seconds=10)
     assert ledger.outcomes == []
     async with world.sessions() as session:
-        written = await session.execute(select(Delivery.id, Delivery.message_id))
-        assert sorted(tuple(r) for r in written) == sorted((row.id, 100 + row.id) for row in rows)
+        found = await session.execute(select(Delivery.id, Delivery.message_id))
+        assert sorted(tuple(r) for r in found) == sorted((row.id, 100 + row.id) for row in rows)
     # The last flush of a stopping worker: written at once, not after SQLite's 30 s wait.
     ledger.record(Outcome(rows[0].id, "sent", 1, now, 999, False, None, now))
     async with asyncio.timeout(5):
         await ledger.flush()
+    assert ledger.outcomes == []
