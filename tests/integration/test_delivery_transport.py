@@ -137,7 +137,7 @@ async def test_a_send_whose_answer_never_comes_times_out_and_the_next_one_goes_t
             silent_once = False
             await reader.read()  # until the client gives up and closes
         else:
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 37\r\n\r\n" + answered)
+            writer.write(_answer(answered))
             await writer.drain()
         writer.close()
 

@@ -37,9 +37,12 @@ items = Table(
     Column("note", Text),
 )
 
-CLOSE = update(items).where(items.c.id == bindparam("b_id"), items.c.state == "open")
-CLOSE = CLOSE.values(
-    state="closed", at=bindparam("b_at"), flag=bindparam("b_flag"), note=bindparam("b_note")
+CLOSE = (
+    update(items)
+    .where(items.c.id == bindparam("b_id"), items.c.state == "open")
+    .values(
+        state="closed", at=bindparam("b_at"), flag=bindparam("b_flag"), note=bindparam("b_note")
+    )
 )
 WHEN = datetime(2026, 12, 6, 12, 30, 15, 123456)
 
