@@ -211,8 +211,14 @@ async def measure_worker(args: argparse.Namespace, root: str, control: Control) 
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         loop_cpu = time.thread_time() - loop0
         sent = report.sent
-        # How wide the limiter's margin ended (it follows the round trips' jitter).
-        print(f"limiter    window_guard={worker.limiter.window_guard:.3f}s", file=sys.stderr)
+        # How wide the limiter's margin ended (each flood widens it), and how many
+        # sends came back late enough to be held in its window longer.
+        limiter = worker.limiter
+        print(
+            f"limiter    window_guard={limiter.window_guard:.3f}s"
+            f" late_answers={limiter.late_answers}",
+            file=sys.stderr,
+        )
 
     growth = await rss_peak(drain)
     stats = await control.stats()

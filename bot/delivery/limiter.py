@@ -7,7 +7,10 @@
 - at most ``FloodLimit.MESSAGES_PER_SECOND_PER_CHAT`` per private chat;
 - at most ``FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP`` per channel or group
   (PTB's limiter treats channels like groups, and so do we);
-- a 429 pauses every sender until ``retry_after`` has passed.
+- a 429 pauses every sender until ``retry_after`` has passed;
+- a send that Telegram may have counted late (its answer came late: a stall
+  on Telegram's side bunches arrivals) stays in the window as long as it may
+  stay in Telegram's.
 
 Pacing: ``acquire`` lets one request start every ``1/rate`` seconds (a little
 wider, see PACE_HEADROOM) and never more than ``rate`` in any second of actual
@@ -45,14 +48,18 @@ LONG_WAIT = 0.5  # seconds: a wait this long (a 429 pause) can be interrupted by
 # Seconds added to the one-second window of actual sends: the margin for arrivals
 # that bunch (a stall on the receiving side). 25 ms keeps 0.975 of the rate usable
 # (40 ms, before, capped it at 0.96; 15 ms met stalls of the emulator under load).
-# Round trips were tried as a measure of the bunching, but they jitter with the
-# bot's own load, which bunches nothing.
+# Round trips were tried as a measure of the bunching for every send (a wider
+# guard), but they jitter with the bot's own load, which bunches nothing; they
+# now hold back only the sends they show were held beyond the guard (``answered``).
 WINDOW_GUARD = 0.025
 # Each 429 widens the guard (arrivals jitter more than assumed: a loaded host),
 # up to this many seconds; the sender slows for good rather than retrying into 429s.
 WINDOW_GUARD_STEP = 0.02
 WINDOW_GUARD_MAX = 0.25
 CHAT_GUARD = 0.05  # seconds added to the per-chat spacing
+# The least round trip, the measure of a send that waited nowhere, is taken over
+# the last 5 to 10 seconds: a longer route is learned within 10 s.
+FLOOR_SPAN = 5.0
 
 
 def allowed_rate(rate: float, *, paid_broadcast: bool) -> float:
@@ -102,6 +109,12 @@ class RateLimiter:
         self._window_size = max(1, math.floor(rate))
         self.window_guard = WINDOW_GUARD
         self._recent: deque[Departure] = deque(maxlen=self._window_size)
+        # Sends that Telegram may have counted late: (when it left, when it is out of
+        # every window of Telegram's).
+        self._late: list[tuple[float, float]] = []
+        self._floor = self._floor_before = math.inf  # least round trips: this span, the last
+        self._floor_until = 0.0
+        self.late_answers = 0  # sends held in the window beyond their second (benchmarks read it)
         self._turn = asyncio.Lock()  # one waiter at a time: no two wake into the same slot
         self._interrupted = False
         self._long_nap: asyncio.Future[None] | None = None
@@ -189,7 +202,7 @@ class RateLimiter:
         slot = self._next_slot - now
         if slot <= TIMER_SLACK:
             slot = 0.0
-        return max(slot, self._paused_until - now, self._window_free_at() - now)
+        return max(slot, self._paused_until - now, self._window_free_at(now) - now)
 
     async def _long_sleep(self, seconds: float) -> None:
         """A sleep that ``interrupt`` can cut short (a stop during a long 429 pause)."""
@@ -211,15 +224,57 @@ class RateLimiter:
     def resume(self) -> None:
         self._interrupted = False
 
-    def _window_free_at(self) -> float:
-        """When one more send fits in the last second's window of actual sends."""
-        if len(self._recent) < self._window_size:
+    def _window_free_at(self, now: float) -> float:
+        """When one more send fits in the window: the last second's sends, and the late ones.
+
+        A late send (``answered``) that has left the deque's second may still
+        be in Telegram's: until it is released, it takes a place of the deque's.
+        """
+        span = 1.0 + self.window_guard
+        recent = self._recent
+        held = 0
+        soonest_release = math.inf
+        if self._late:
+            self._late = [late for late in self._late if late[1] > now]
+            for left, released_at in self._late:
+                if left + span <= now:
+                    held += 1
+                    soonest_release = min(soonest_release, released_at)
+        room = self._window_size - held
+        if len(recent) < room:
             return 0.0
-        return self._recent[0].at + 1.0 + self.window_guard
+        if room <= 0:
+            return soonest_release
+        return min(recent[len(recent) - room].at + span, soonest_release)
 
     def departed(self, departure: Departure) -> None:
         """The request granted ``departure`` is being written now."""
         departure.at = self._clock()
+
+    def answered(self, departure: Departure) -> None:
+        """The request that left at ``departure`` has its answer now.
+
+        Telegram counts a message when it arrives. A stall on its side (or a
+        queue on the way) holds some requests and then counts them at once, so
+        a window of Telegram's can hold more than the pace ever sent in one.
+        Such a request comes back late: its round trip beyond the least recent
+        one bounds how much later than it left it was counted. Beyond the
+        guard, which covers small delays, it stays in the window until it is
+        out of Telegram's. A round trip stretched on the way back, or by the
+        bot's own busy loop, only makes the window more careful; a stall costs
+        the rate no more than its own length.
+        """
+        now = self._clock()
+        trip = now - departure.at
+        if now >= self._floor_until:
+            self._floor_before, self._floor = self._floor, trip
+            self._floor_until = now + FLOOR_SPAN
+        elif trip < self._floor:
+            self._floor = trip
+        delay = trip - min(self._floor, self._floor_before)  # at most, before it was counted
+        if delay > self.window_guard:
+            self._late.append((departure.at, departure.at + delay + 1.0))
+            self.late_answers += 1
 
     # -- per chat ---------------------------------------------------------
     def chat_ready_in(self, chat_id: int, chat_kind: str) -> float:

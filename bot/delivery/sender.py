@@ -286,6 +286,10 @@ class _Requests:
             url = f"{self._bot.base_url}/{_ENDPOINTS[method]}"
             payload = _json_body(kwargs, shared)
             result = await request.post_json(url, payload, message_id_only=id_only)
+            if turn is not None:
+                # Its round trip tells whether Telegram may have counted it late (an
+                # upload's would only tell how long the upload took).
+                self._limiter.answered(turn)
         else:
             result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
         if not isinstance(result, dict):

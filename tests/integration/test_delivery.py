@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.emulator import BotApiEmulator, TelegramLimits
 from storage import db
 from storage.deliveries import post_progress, sent_messages
 from storage.models import Chat, ChatEvent, Delivery, Post
+from tests.harness import until
 from tests.integration.test_delivery_support import (
     World,
     fast_settings,
@@ -157,6 +158,33 @@ async def test_429_pauses_and_every_chat_still_gets_one_copy(world: World) -> No
     assert report.rate_limited == 2  # type: ignore[attr-defined]
     for user in range(21, 26):
         assert len(world.copies(user)) == 1
+
+
+async def test_a_stall_on_telegrams_side_costs_no_429(world: World) -> None:
+    # Telegram takes nothing in for 0.2 s, then counts what came meanwhile at
+    # once: six sends of the 30/s pace in one instant. The worker sees it in their
+    # late answers and keeps every second of Telegram's within 30.
+    world.emulator.limits = TelegramLimits()
+    world.emulator.latency = 0.1
+    readers = range(100, 160)
+    for user in readers:
+        await world.reader(user, "*")
+    await world.enqueue(await world.article_post(await world.feed(), "Stall"))
+
+    async def twenty_sent() -> bool:
+        return world.emulator.count("sendMessage") >= 20
+
+    async def stall_midway() -> None:
+        await until(twenty_sent)
+        world.emulator.stall(0.2)
+
+    staller = asyncio.create_task(stall_midway())
+    report, _ = await deliver(world)
+    await staller
+
+    assert world.emulator.rejected_429 == 0
+    assert report.sent == len(readers)  # type: ignore[attr-defined]
+    assert all(len(world.copies(user)) == 1 for user in readers)
 
 
 async def test_a_5xx_burst_is_retried_with_backoff(world: World) -> None:

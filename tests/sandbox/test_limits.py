@@ -92,3 +92,21 @@ async def test_a_message_counts_when_it_arrives_however_long_the_emulator_takes(
     await slow
     assert emu.rejected_429 == 0
     assert [m.text for m in emu.messages(READER)] == ["first", "second"]
+
+
+async def test_what_arrives_during_a_stall_is_counted_when_it_ends(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    # Two a second overall. The first message arrives during a 0.4 s stall and
+    # is counted at its end; 1.1 s after it was sent, that second still holds it.
+    emu.limits = TelegramLimits(global_per_second=2, private_per_second=100)
+    emu.stall(0.4)
+    loop = asyncio.get_running_loop()
+    sent_at = loop.time()
+    await bot.send_message(READER, "held")
+    assert loop.time() - sent_at >= 0.4  # answered after the stall, too
+    await asyncio.sleep(sent_at + 1.1 - loop.time())
+    await bot.send_message(READER, "second")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(READER, "third")  # would fit, had "held" counted when it was sent
+    assert [m.text for m in emu.messages(READER)] == ["held", "second"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
+from bisect import bisect_left
+from collections.abc import Callable
 
 import pytest
 from telegram.constants import FloodLimit
 
-from bot.delivery.limiter import WINDOW_GUARD, RateLimiter, allowed_rate
+from bot.delivery.limiter import FLOOR_SPAN, WINDOW_GUARD, Departure, RateLimiter, allowed_rate
 
 
 class Clock:
@@ -33,6 +36,68 @@ async def send_times(limiter: RateLimiter, clock: Clock, count: int) -> list[flo
         departure = await limiter.acquire()
         limiter.departed(departure)  # type: ignore[arg-type]  # never None: not interrupted
         times.append(clock.now)
+    return times
+
+
+class Telegram:
+    """Telegram's side on the fake clock: counts a request when it arrives, answers later.
+
+    ``trip(left)``: the round trip of a request that left then. During a stall
+    nothing is taken in: what arrives meanwhile is counted, and answered, from
+    the stall's end on. Answers reach the limiter at their own times, while the
+    sender sleeps.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        trip: Callable[[float], float] = lambda left: 0.1,
+        stall: tuple[float, float] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.trip = trip
+        self.stall = stall
+        self.limiter: RateLimiter | None = None  # answered; None: the answers go unread
+        self.arrivals: list[float] = []
+        self._answers: list[tuple[float, int, Departure]] = []
+
+    def take(self, departure: Departure) -> None:
+        left = departure.at
+        arrived = left
+        if self.stall is not None and self.stall[0] <= left < self.stall[1]:
+            arrived = self.stall[1]
+        self.arrivals.append(arrived)
+        answer = (arrived + self.trip(left), len(self.arrivals), departure)
+        heapq.heappush(self._answers, answer)
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.clock.now + seconds
+        while self._answers and self._answers[0][0] <= until:
+            at, _, departure = heapq.heappop(self._answers)
+            self.clock.now = max(self.clock.now, at)
+            if self.limiter is not None:
+                self.limiter.answered(departure)
+        self.clock.now = until
+
+    def most_in_a_second(self) -> int:
+        """The most arrivals Telegram counted in one window of a second."""
+        arrivals = sorted(self.arrivals)
+        return max(bisect_left(arrivals, at + 1.0) - i for i, at in enumerate(arrivals))
+
+
+async def broadcast(
+    rate: float, count: int, telegram: Telegram, *, read_answers: bool = True
+) -> list[float]:
+    """``count`` sends through a limiter against ``telegram``; when each one left."""
+    limiter = RateLimiter(rate, telegram.clock, telegram.sleep)
+    telegram.limiter = limiter if read_answers else None
+    times = []
+    for _ in range(count):
+        departure = await limiter.acquire()
+        assert departure is not None
+        limiter.departed(departure)
+        telegram.take(departure)
+        times.append(departure.at)
     return times
 
 
@@ -178,3 +243,48 @@ def test_the_429s_of_requests_already_in_flight_widen_the_guard_once_and_warn_on
         limiter.pause(1)
     assert limiter.window_guard > widened
     assert [r.getMessage().startswith("flood control") for r in caplog.records] == [True, True]
+
+
+async def test_a_stall_on_telegrams_side_bunches_no_window_over_the_limit() -> None:
+    start = Clock().now
+    stall = (start + 1.5, start + 1.56)  # 60 ms: more than the guard
+    calm_times = await broadcast(1000, 4000, Telegram(Clock()))
+    stalled = Telegram(Clock(), stall=stall)
+    times = await broadcast(1000, 4000, stalled)
+    assert stalled.most_in_a_second() <= 1000
+    # What the stall bunched is held back once, no more: it costs the rate at
+    # most its own length.
+    assert times[-1] - calm_times[-1] <= stall[1] - stall[0]
+
+
+async def test_unread_answers_leave_the_stall_to_a_429() -> None:
+    # The case above, without the answers: the pace alone lets one window through.
+    start = Clock().now
+    stalled = Telegram(Clock(), stall=(start + 1.5, start + 1.56))
+    await broadcast(1000, 4000, stalled, read_answers=False)
+    assert stalled.most_in_a_second() > 1000
+
+
+async def test_round_trips_that_jitter_within_the_guard_change_no_send() -> None:
+    jitter = itertools.cycle((0.0, 0.004, 0.011, 0.02, WINDOW_GUARD))
+    jittered = await broadcast(1000, 3000, Telegram(Clock(), lambda left: 0.1 + next(jitter)))
+    unread = await broadcast(1000, 3000, Telegram(Clock()), read_answers=False)
+    assert jittered == unread
+
+
+async def test_a_longer_route_is_learned_and_then_costs_nothing() -> None:
+    start = Clock().now
+    change = start + 2.0
+
+    def trip(left: float) -> float:
+        return 0.1 if left < change else 0.4  # from 2 s on, every round trip 300 ms longer
+
+    times = await broadcast(100, 2500, Telegram(Clock(), trip))
+
+    def sent_per_second(since: float, until: float) -> float:
+        return sum(since <= t < until for t in times) / (until - since)
+
+    learned = change + 2 * FLOOR_SPAN
+    assert sent_per_second(change + 1, change + 3) < 90  # held back while it may be a stall
+    before = sent_per_second(start, change)
+    assert sent_per_second(learned, times[-1]) == pytest.approx(before, rel=0.02)

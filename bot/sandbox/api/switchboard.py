@@ -89,6 +89,7 @@ class Switchboard(World):
         super()._reset()
         self._webhook_url = ""
         self._faults: list[_Fault] = []
+        self._stalled_until = 0.0
         self._counts: Counter[str] = Counter()
         self.rejected_429 = 0
         self._first_sent_at: float | None = None
@@ -123,6 +124,9 @@ class Switchboard(World):
         # requests that came apart woke, and were counted, together.
         if params.arrived_at is None:
             params.arrived_at = time.monotonic()
+        if params.arrived_at < self._stalled_until:
+            await asyncio.sleep(self._stalled_until - params.arrived_at)
+            params.arrived_at = self._stalled_until
         if self.latency:
             await asyncio.sleep(self.latency)
         name = self._spelling[method]
@@ -192,6 +196,15 @@ class Switchboard(World):
         """Drop the connection on the next ``times`` calls of ``method`` without carrying
         them out: a network failure rather than an error answer."""
         self._faults.append(_Fault(method.lower(), chat_id, times, disconnect=True))
+
+    def stall(self, seconds: float) -> None:
+        """Take no request in for ``seconds``, as a loaded front end of Telegram may.
+
+        What arrives meanwhile is counted against the limits, and answered, when
+        the stall ends: all at once. So a window can see more messages than the
+        bot ever sent in one second.
+        """
+        self._stalled_until = time.monotonic() + seconds
 
     def _take_fault(self, method: str, params: Params) -> _Fault | None:
         for fault in self._faults:
