@@ -181,6 +181,7 @@ class Editor:
         except TelegramError as exc:
             await self._failed(edit, exc)
             return
+        self._limiter.answered(turn)  # a late answer keeps the edit in the window longer
         await self._settle(edit, edit_queue.EDITED)
 
     async def _call(self, edit: ClaimedEdit, target: int | str, post: PostState) -> None:
