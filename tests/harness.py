@@ -16,7 +16,7 @@ from bot.app import NewsBot, open_services
 from bot.newsroom.services import Services
 from bot.sandbox.emulator import BotApiEmulator
 from config.settings import Settings
-from storage.models import Delivery
+from storage.models import Delivery, Feed
 
 TOKEN = "123456:TEST-token-abcdefghijklmnop"
 
@@ -62,6 +62,14 @@ class RunningBot:
             )
             return int(await session.scalar(query) or 0)
 
+    async def feeds_polled(self) -> int:
+        """How many feeds have had their first poll (their entries so far are 'seen')."""
+        from sqlalchemy import func, select
+
+        async with self.services.sessions() as session:
+            query = select(func.count()).select_from(Feed).where(Feed.first_polled_at.is_not(None))
+            return int(await session.scalar(query) or 0)
+
 
 @asynccontextmanager
 async def running_bot(
@@ -85,3 +93,12 @@ async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 15.0)
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{getattr(condition, '__name__', condition)} never became true")
+
+
+async def wait_until_polled(bot: RunningBot, count: int = 1, seconds: float = 10.0) -> None:
+    """Until ``count`` feeds have had their first poll."""
+
+    async def feeds_polled() -> bool:
+        return await bot.feeds_polled() >= count
+
+    await until(feeds_polled, seconds)

@@ -3,7 +3,6 @@ feeds from the local feed server, a real database (SQLite, and PostgreSQL when c
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from typing import Any
@@ -16,7 +15,7 @@ from storage.db import create_engine, session_factory, upgrade, utcnow
 from storage.models import Chat, Feed, Subscription
 from storage.models import Role as RoleRow
 from tests.feedgen import items, rss
-from tests.harness import RunningBot, running_bot
+from tests.harness import running_bot, wait_until_polled
 from tests.integration.test_stats_figures import seed_history
 
 ADMIN = 5001
@@ -165,7 +164,7 @@ async def test_an_added_feed_posts_only_entries_that_appear_afterwards(
             await session.flush()
             session.add(Subscription(chat_id=chat.id, topic="*", created_at=utcnow()))
         await answer(emulator, ADMIN, f"/addfeed {feed_server.url('/rss')}")
-        await _wait_polled(bot)
+        await wait_until_polled(bot)
         assert emulator.messages(READER) == []
         feed_server.put("/rss", rss(items("old", 3) + items("new", 1, start=10)))
         async with bot.services.sessions.begin() as session:
@@ -174,16 +173,6 @@ async def test_an_added_feed_posts_only_entries_that_appear_afterwards(
             feed.next_check_at = utcnow()  # due now, not after the 5-minute interval
         posted = await emulator.wait_for_messages(READER, 1, timeout=15)
         assert posted[0].text.startswith("New story 10")
-
-
-async def _wait_polled(bot: RunningBot) -> None:
-    for _ in range(200):
-        async with bot.services.sessions() as session:
-            feed = await session.scalar(select(Feed))
-        if feed is not None and feed.first_polled_at is not None:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the feed was never polled")
 
 
 async def test_channels_are_checked_added_listed_and_removed(emulator: Any, db_url: str) -> None:

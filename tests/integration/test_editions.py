@@ -14,7 +14,7 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.feedserver import FeedServer
 from storage.models import Feed, Post
 from tests.feedgen import Item, rss
-from tests.harness import running_bot
+from tests.harness import running_bot, wait_until_polled
 from tests.integration.test_readers_support import (
     Conversation,
     button_data,
@@ -22,7 +22,6 @@ from tests.integration.test_readers_support import (
     texts,
     wait_for_story,
     wait_until_fetched_again,
-    wait_until_polled,
     wait_until_queue_empty,
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from storage.models import Feed
 from tests.feedgen import Item, items, rss
-from tests.harness import RunningBot, running_bot
+from tests.harness import running_bot, wait_until_polled
 
 DATA = Path(__file__).parents[1] / "data"
 CHANNEL_ID = -1001234567890
@@ -29,20 +29,6 @@ def feed_settings(url: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def first_poll_done(bot: RunningBot) -> bool:
-    async with bot.services.sessions() as session:
-        feed = await session.scalar(select(Feed))
-        return feed is not None and feed.first_polled_at is not None
-
-
-async def wait_first_poll(bot: RunningBot) -> None:
-    for _ in range(100):
-        if await first_poll_done(bot):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the feed was never polled")
-
-
 def titles(emulator: Any, chat_id: int) -> list[str]:
     return [message.text.split("\n")[0] for message in emulator.messages(chat_id)]
 
@@ -54,7 +40,7 @@ async def test_existing_entries_are_not_posted_and_new_ones_are_posted_once_in_o
     feed_server.put("/rss", rss(items("old", 5)))
     settings = feed_settings(feed_server.url("/rss"))
     async with running_bot(emulator, db_url, **settings) as bot:
-        await wait_first_poll(bot)
+        await wait_until_polled(bot)
         assert emulator.messages(CHANNEL_ID) == []
 
         feed_server.put("/rss", rss(items("old", 5) + items("new", 3, start=10)))

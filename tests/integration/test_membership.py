@@ -12,7 +12,7 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.feedserver import FeedServer
 from storage.models import Chat
 from tests.feedgen import Item, items
-from tests.harness import RunningBot, running_bot
+from tests.harness import RunningBot, running_bot, wait_until_polled
 from tests.integration.test_readers_support import (
     WAIT,
     Conversation,
@@ -25,7 +25,6 @@ from tests.integration.test_readers_support import (
     topics_of,
     wait_for_story,
     wait_until_fetched_again,
-    wait_until_polled,
     wait_until_queue_empty,
 )
 

@@ -9,7 +9,7 @@ from bot.i18n import translate
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.feedserver import FeedServer
 from tests.feedgen import Item
-from tests.harness import running_bot
+from tests.harness import running_bot, wait_until_polled
 from tests.integration.test_readers_support import (
     Conversation,
     Newsroom,
@@ -21,7 +21,6 @@ from tests.integration.test_readers_support import (
     topics_of,
     wait_for_story,
     wait_until_fetched_again,
-    wait_until_polled,
     wait_until_queue_empty,
 )
 

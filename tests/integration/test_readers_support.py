@@ -3,7 +3,6 @@ and questions to the database. (No tests here.)"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -14,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.sandbox.emulator import BotApiEmulator, SentMessage
 from bot.sandbox.feedserver import FeedServer
-from storage.models import Chat, ChatEvent, Feed, Subscription
+from storage.models import Chat, ChatEvent, Subscription
 from tests.feedgen import Item, rss
-from tests.harness import RunningBot
+from tests.harness import RunningBot, until
 
 WAIT = 10.0  # seconds an answer may take on a slow CI machine
 
@@ -123,21 +122,6 @@ def topic_feeds(feed_server: FeedServer, topics: dict[str, list[Item]]) -> list[
     return feeds
 
 
-async def wait_until_polled(bot: RunningBot, count: int) -> None:
-    """Until ``count`` feeds have had their first poll (their entries so far are 'seen')."""
-
-    async def polled() -> int:
-        async with bot.services.sessions() as session:
-            query = select(func.count()).select_from(Feed).where(Feed.first_polled_at.is_not(None))
-            return int(await session.scalar(query) or 0)
-
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while await polled() < count:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{count} feed(s) not polled within {WAIT}s")
-        await asyncio.sleep(0.05)
-
-
 async def wait_for_story(bot: RunningBot, title: str, *chat_ids: int) -> None:
     """Until each chat got the story titled ``title`` and the delivery queue is empty.
 
@@ -153,11 +137,10 @@ async def wait_for_story(bot: RunningBot, title: str, *chat_ids: int) -> None:
 
 
 async def wait_until_queue_empty(bot: RunningBot) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while await bot.pending_deliveries():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("deliveries still pending")
-        await asyncio.sleep(0.05)
+    async def queue_empty() -> bool:
+        return not await bot.pending_deliveries()
+
+    await until(queue_empty, WAIT)
 
 
 def texts(emulator: BotApiEmulator, chat_id: int) -> list[str]:
@@ -167,11 +150,11 @@ def texts(emulator: BotApiEmulator, chat_id: int) -> list[str]:
 async def wait_until_fetched_again(feed_server: FeedServer, path: str) -> None:
     """Until the bot fetched ``path`` twice more: the version served now was processed."""
     hits = feed_server.hits(path)
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while feed_server.hits(path) < hits + 2:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{path} not fetched again within {WAIT}s")
-        await asyncio.sleep(0.05)
+
+    async def fetched_twice_more() -> bool:
+        return feed_server.hits(path) >= hits + 2
+
+    await until(fetched_twice_more, WAIT)
 
 
 class Newsroom:
