@@ -98,7 +98,7 @@ async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 15.0)
 async def wait_until_polled(bot: RunningBot, count: int = 1, seconds: float = 10.0) -> None:
     """Until ``count`` feeds have had their first poll."""
 
-    async def feeds_polled() -> bool:
+    async def first_polls_done() -> bool:
         return await bot.feeds_polled() >= count
 
-    await until(feeds_polled, seconds)
+    await until(first_polls_done, seconds)
