@@ -99,14 +99,16 @@ async def test_what_arrives_during_a_stall_is_counted_when_it_ends(
 ) -> None:
     # Two a second overall. The first message arrives during a 0.4 s stall and
     # is counted at its end; 1.1 s after it was sent, that second still holds it.
-    emu.limits = TelegramLimits(global_per_second=2, private_per_second=100)
+    # (The others go to a channel: only the overall limit can refuse them.)
+    emu.limits = TelegramLimits(global_per_second=2)
     emu.stall(0.4)
     loop = asyncio.get_running_loop()
     sent_at = loop.time()
     await bot.send_message(READER, "held")
     assert loop.time() - sent_at >= 0.4  # answered after the stall, too
     await asyncio.sleep(sent_at + 1.1 - loop.time())
-    await bot.send_message(READER, "second")
+    await bot.send_message(CHANNEL, "second")
     with pytest.raises(RetryAfter):
-        await bot.send_message(READER, "third")  # would fit, had "held" counted when it was sent
-    assert [m.text for m in emu.messages(READER)] == ["held", "second"]
+        await bot.send_message(CHANNEL, "third")  # would fit, had "held" counted when it was sent
+    assert [m.text for m in emu.messages(READER)] == ["held"]
+    assert [m.text for m in emu.messages(CHANNEL)] == ["second"]
