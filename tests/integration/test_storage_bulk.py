@@ -133,3 +133,69 @@ async def test_a_name_the_statement_does_not_have_is_an_error(engine: AsyncEngin
     async with AsyncSession(engine) as session:
         with pytest.raises(ValueError, match="b_when"):
             await statement.execute(session, [(1, WHEN)])
+
+
+# Values whose text could differ: no microseconds, a three-digit year, midnight.
+EDGES = [datetime(2026, 1, 1), datetime(999, 12, 31, 23, 59, 59, 1), datetime(2026, 12, 6, 0, 0, 5)]
+
+
+async def _texts_of_times(engine: AsyncEngine, write: str) -> list[str]:
+    """The ``at`` column as the database holds it, after rows 1 and 2 are closed at EDGES."""
+    rows = [(1, EDGES[0], None, None), (2, EDGES[1], None, None)]
+    async with AsyncSession(engine) as session:
+        if write == "bulk":
+            await CLOSE_MANY.execute(session, rows)
+        else:
+            named = [{"b_id": i, "b_at": at, "b_flag": f, "b_note": n} for i, at, f, n in rows]
+            await session.execute(CLOSE, named)
+        await session.commit()
+    async with engine.connect() as connection:
+        found = await connection.exec_driver_sql(
+            "SELECT CAST(at AS TEXT) FROM bulk_items WHERE at IS NOT NULL ORDER BY id"
+        )
+        return [str(value) for (value,) in found.all()]
+
+
+async def test_times_are_stored_as_the_same_text_as_sqlalchemys_executemany(db_url: str) -> None:
+    """On SQLite a datetime is text: the bulk write's quicker conversion writes SQLAlchemy's."""
+    texts = []
+    for write in ("bulk", "sqlalchemy"):
+        url = db_url.replace("newsbot.db", f"{write}.db")  # SQLite: a file each
+        engine = db.create_engine(url)
+        try:
+            await _filled(engine)
+            texts.append(await _texts_of_times(engine, write))
+            async with engine.begin() as connection:
+                await connection.run_sync(metadata.drop_all)
+        finally:
+            await engine.dispose()
+    assert texts[0] == texts[1] and len(texts[0]) == 2
+
+
+async def test_a_time_column_with_its_own_format_keeps_it(tmp_path: Path) -> None:
+    """A SQLite datetime stored in another format than the default is converted by its type."""
+    from sqlalchemy.dialects.sqlite import DATETIME
+
+    stamps = Table(
+        "stamps",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("at", DATETIME(storage_format="%(year)04d/%(month)02d/%(day)02d")),
+    )
+    stamp = BulkStatement(
+        update(stamps).where(stamps.c.id == bindparam("b_id")).values(at=bindparam("b_at")),
+        ("b_id", "b_at"),
+    )
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'stamps.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(stamps.metadata.create_all)
+            await connection.execute(insert(stamps), [{"id": 1}])
+        async with AsyncSession(engine) as session:
+            await stamp.execute(session, [(1, EDGES[1])])
+            await session.commit()
+        async with engine.connect() as connection:
+            found = await connection.exec_driver_sql("SELECT at FROM stamps")
+            assert found.scalar_one() == "0999/12/31"
+    finally:
+        await engine.dispose()
