@@ -42,6 +42,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bench.emulated import TOKEN, Control, cpu_of, emulator_process
+from bot import eventloop
 from bot.delivery.limiter import allowed_rate
 from bot.delivery.transport import make_request
 from bot.delivery.worker import DeliveryWorker, freeze_heap
@@ -309,14 +310,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--emulator-no-gc", action="store_true", help="run the emulator with its GC disabled"
     )
+    parser.add_argument(
+        "--loop",
+        choices=("product", "asyncio"),
+        default="product",
+        help="the bot's event loop: newsbot's own (bot/eventloop.py) or asyncio's",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    results = asyncio.run(main_async(args))
+    run = eventloop.run if args.loop == "product" else asyncio.run
+    results = run(main_async(args))
     mode = "paid" if args.paid else "free"
-    print(f"readers={args.readers} latency={args.latency}s rate={args.rate} mode={mode}")
+    loop = eventloop.name() if args.loop == "product" else "asyncio"
+    print(
+        f"readers={args.readers} latency={args.latency}s rate={args.rate} mode={mode} loop={loop}"
+    )
     for figures in results:
         if args.json:
             print(json.dumps({**vars(figures), "rate": figures.rate}))

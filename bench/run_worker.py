@@ -23,6 +23,7 @@ from typing import Any
 
 from telegram import Bot
 
+from bot import eventloop
 from bot.delivery.transport import make_request
 from bot.delivery.worker import DeliveryWorker
 from bot.feeds.fetcher import Fetcher
@@ -98,7 +99,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, stream=sys.stderr)
-    print(json.dumps(asyncio.run(main_async(args))), flush=True)
+    print(json.dumps(eventloop.run(main_async(args))), flush=True)
     return 0
 
 

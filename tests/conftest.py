@@ -8,10 +8,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot import eventloop
 
 POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "")
 TOKEN = "123456:TEST-token-abcdefghijklmnop"
@@ -24,6 +27,11 @@ def pytest_report_header() -> str:
         "PostgreSQL tests: SKIPPED, set NEWSBOT_TEST_POSTGRES_URL=postgresql+asyncpg://... "
         "to run them (.ci/run does)"
     )
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Every async test runs on the loop the product runs on (bot/eventloop.py)."""
+    return {eventloop.name(): eventloop.new_event_loop}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

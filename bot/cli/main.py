@@ -13,6 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot import eventloop
 from bot.cli import admin, editors
 from bot.cli.sentences import failure_sentence, one_line, plural
 from bot.cli.usage import UsageError
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
     configure_logging(settings.log_level, token)
     try:
-        return asyncio.run(args.func(args, settings))
+        return eventloop.run(args.func(args, settings))
     except (SettingsError, UsageError) as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from typing import cast
 from urllib.parse import urlsplit
 
 Origin = tuple[str, str, int]  # scheme, host, port
@@ -43,8 +44,8 @@ class _Connection(asyncio.Protocol):
         self.deadline = 0.0  # event-loop time by which the answer must have come
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport (uvloop's does not subclass asyncio.Transport).
+        self.transport = cast(asyncio.Transport, transport)
 
     def request(self, data: bytes) -> asyncio.Future[tuple[int, bytes]]:
         assert self.transport is not None
