@@ -44,6 +44,12 @@ CATCH_UP = 0.01  # seconds of overslept slots granted at once on wake-up
 # less CPU per message, measured in pairs in bench/RESULTS.md); a turn leaves
 # at most 5 ms early, and the window check still bounds every second.
 TIMER_SLACK = 0.005
+# The shortest sleep taken. uvloop's timers count whole milliseconds and fire a
+# shorter one at once: waiting out a window's last fraction of a millisecond by
+# sleeping spun the loop (15,000 sleeps where asyncio's loop took 500 in a
+# 10,000-message broadcast), which cost what uvloop saved (bench/RESULTS.md).
+# asyncio's loop never sleeps less than a millisecond either.
+MIN_SLEEP = 0.001
 LONG_WAIT = 0.5  # seconds: a wait this long (a 429 pause) can be interrupted by a stop
 # Seconds added to the one-second window of actual sends: the margin for arrivals
 # that bunch (a stall on the receiving side). 25 ms keeps 0.975 of the rate usable
@@ -176,7 +182,7 @@ class RateLimiter:
                 if wait <= 0:
                     break
                 if wait < LONG_WAIT:
-                    await self._sleep(wait)
+                    await self._sleep(max(wait, MIN_SLEEP))
                 else:
                     await self._long_sleep(wait)
             # Slots follow a grid 1/rate apart, so a late wake-up is caught up by the

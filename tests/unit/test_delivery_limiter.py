@@ -11,7 +11,14 @@ from collections.abc import Callable
 import pytest
 from telegram.constants import FloodLimit
 
-from bot.delivery.limiter import FLOOR_SPAN, WINDOW_GUARD, Departure, RateLimiter, allowed_rate
+from bot.delivery.limiter import (
+    FLOOR_SPAN,
+    MIN_SLEEP,
+    WINDOW_GUARD,
+    Departure,
+    RateLimiter,
+    allowed_rate,
+)
 
 
 class Clock:
@@ -223,6 +230,22 @@ async def test_the_window_keeps_its_whole_guard_though_the_paces_turns_may_go_ea
     # the second and the whole guard.
     spans = [b - a for a, b in zip(starts, starts[1000:], strict=False)]
     assert min(spans) >= 1.0 + WINDOW_GUARD - 1e-9
+
+
+async def test_no_wait_is_slept_shorter_than_a_timer_can_wait() -> None:
+    """uvloop's timers count whole milliseconds: a sleep under half of one fires at once,
+    and sleeping out a window's last fraction of a millisecond would spin the loop."""
+    clock = Clock()
+
+    async def millisecond_timer(seconds: float) -> None:
+        clock.on_sleep.append(seconds)
+        clock.now += round(seconds * 1000) / 1000 + 0.000005  # and a turn of the loop
+
+    limiter = RateLimiter(1000, clock, millisecond_timer)
+    for _ in range(5000):
+        limiter.departed(await limiter.acquire())  # type: ignore[arg-type]  # not interrupted
+        clock.now += 0.0001  # each send's own work
+    assert len(clock.on_sleep) > 500 and min(clock.on_sleep) >= MIN_SLEEP
 
 
 def test_the_429s_of_requests_already_in_flight_widen_the_guard_once_and_warn_once(
