@@ -35,19 +35,24 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def measure(messages: int, rate: float, latency: float) -> tuple[float, float]:
-    """Messages per second and CPU milliseconds per message."""
+async def measure(messages: int, rate: float, latency: float) -> tuple[float, float, int]:
+    """Messages per second, CPU milliseconds per message, and the answers that were not 200.
+
+    With no limiter, arrivals that bunch may meet a 429: counted, not retried
+    (its answer costs the same as a success).
+    """
     with emulator_process(latency, 1000.0) as (root, _pid):
         async with aiohttp.ClientSession() as session:
             await Control(root, session).add_users(FIRST_READER, messages)
         client = KeepAliveClient(limit=256, user_agent="bench-floor")
         url = f"{root}/bot{TOKEN}/sendMessage"
+        refused = 0
 
         async def send(reader: int) -> None:
+            nonlocal refused
             body = b'{"chat_id": %d, ' % reader + REST
-            status, answer = await client.post_json(url, body, connect_timeout=5, read_timeout=5)
-            if status != 200:
-                raise RuntimeError(f"emulator answered {status}: {answer[:200]!r}")
+            status, _ = await client.post_json(url, body, connect_timeout=5, read_timeout=5)
+            refused += status != 200
 
         loop = asyncio.get_running_loop()
         tasks: list[asyncio.Task[None]] = []
@@ -61,7 +66,7 @@ async def measure(messages: int, rate: float, latency: float) -> tuple[float, fl
         await asyncio.gather(*tasks)
         cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
         client.close()
-    return messages / wall, 1000 * cpu / messages
+    return messages / wall, 1000 * cpu / messages, refused
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop", choices=("product", "asyncio"), default="product")
     args = parser.parse_args(argv)
     run = eventloop.run if args.loop == "product" else asyncio.run
-    rate, cpu = run(measure(args.messages, args.rate, args.latency))
+    rate, cpu, refused = run(measure(args.messages, args.rate, args.latency))
     loop = eventloop.name() if args.loop == "product" else "asyncio"
-    print(f"floor loop={loop} messages={args.messages} rate={rate:.1f}/s cpu/msg={cpu:.3f}ms")
+    print(
+        f"floor loop={loop} messages={args.messages} rate={rate:.1f}/s "
+        f"cpu/msg={cpu:.3f}ms not_200={refused}"
+    )
     return 0
 
 
