@@ -10,7 +10,7 @@ from bot import eventloop
 
 def test_uvloop_is_the_loop_wherever_it_is_a_dependency() -> None:
     # pyproject.toml installs it everywhere but Windows: missing, a broadcast
-    # would quietly cost about a third more CPU per message.
+    # would quietly cost up to a fifth more CPU per message.
     assert eventloop.name() == ("asyncio" if sys.platform == "win32" else "uvloop")
 
 
