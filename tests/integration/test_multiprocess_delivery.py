@@ -62,11 +62,13 @@ async def test_only_one_process_leads_and_another_takes_over_when_it_goes(pg_url
         assert await first.try_acquire() is True
         assert await first.try_acquire() is True  # still the leader
         assert await second.try_acquire() is False
-        # The leader dies: PostgreSQL ends its session, and with it the lock.
+        # The leader dies: PostgreSQL ends its session, and with it the lock. The
+        # ending is asynchronous: the timeout (ms) waits for it, or a check made at
+        # once may still find the lock held (it did, on uvloop's quicker loop).
         async with second_engine.connect() as admin:
             await admin.execute(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_locks"
                     " WHERE locktype = 'advisory' AND objid = :key AND granted"
                 ),
                 {"key": SCHEDULER_LOCK},
@@ -78,6 +80,10 @@ async def test_only_one_process_leads_and_another_takes_over_when_it_goes(pg_url
         assert await first.try_acquire() is True  # released on shutdown: taken over at once
         await first.release()
     finally:
+        # Released here too, so a failure above leaves no connection for the
+        # garbage collector to find in a later test.
+        await first.release()
+        await second.release()
         await first_engine.dispose()
         await second_engine.dispose()
 
