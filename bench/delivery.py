@@ -41,8 +41,14 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bench.emulated import TOKEN, Control, cpu_of, emulator_process
-from bot import eventloop
+from bench.emulated import (
+    TOKEN,
+    Control,
+    add_loop_option,
+    cpu_of,
+    emulator_process,
+    loop_runner,
+)
 from bot.delivery.limiter import allowed_rate
 from bot.delivery.transport import make_request
 from bot.delivery.worker import DeliveryWorker, freeze_heap
@@ -310,21 +316,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--emulator-no-gc", action="store_true", help="run the emulator with its GC disabled"
     )
-    parser.add_argument(
-        "--loop",
-        choices=("product", "asyncio"),
-        default="product",
-        help="the bot's event loop: newsbot's own (bot/eventloop.py) or asyncio's",
-    )
+    add_loop_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    run = eventloop.run if args.loop == "product" else asyncio.run
+    run, loop = loop_runner(args.loop)
     results = run(main_async(args))
     mode = "paid" if args.paid else "free"
-    loop = eventloop.name() if args.loop == "product" else "asyncio"
     print(
         f"readers={args.readers} latency={args.latency}s rate={args.rate} mode={mode} loop={loop}"
     )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
+
+from bot import eventloop
 
 TOKEN = "123456:TEST-token-abcdefghij"
 
@@ -20,6 +24,22 @@ def cpu_of(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def add_loop_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--loop",
+        choices=("product", "asyncio"),
+        default="product",
+        help="the bot's event loop: newsbot's own (bot/eventloop.py) or asyncio's",
+    )
+
+
+def loop_runner(choice: str) -> tuple[Callable[[Coroutine[Any, Any, Any]], Any], str]:
+    """How to run the bench's coroutine on the ``--loop`` chosen, and that loop's name."""
+    if choice == "product":
+        return eventloop.run, eventloop.name()
+    return asyncio.run, "asyncio"
 
 
 def free_port() -> int:

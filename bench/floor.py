@@ -19,8 +19,7 @@ import time
 
 import aiohttp
 
-from bench.emulated import TOKEN, Control, emulator_process
-from bot import eventloop
+from bench.emulated import TOKEN, Control, add_loop_option, emulator_process, loop_runner
 from bot.delivery.keepalive import KeepAliveClient
 
 FIRST_READER = 10_000_000
@@ -74,11 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=975.0, help="the worker's paid pace")
     parser.add_argument("--latency", type=float, default=0.1, help="emulator round trip, s")
-    parser.add_argument("--loop", choices=("product", "asyncio"), default="product")
+    add_loop_option(parser)
     args = parser.parse_args(argv)
-    run = eventloop.run if args.loop == "product" else asyncio.run
+    run, loop = loop_runner(args.loop)
     rate, cpu, refused = run(measure(args.messages, args.rate, args.latency))
-    loop = eventloop.name() if args.loop == "product" else "asyncio"
     print(
         f"floor loop={loop} messages={args.messages} rate={rate:.1f}/s "
         f"cpu/msg={cpu:.3f}ms not_200={refused}"
