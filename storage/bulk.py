@@ -1,12 +1,15 @@
-"""One Core statement run for many rows, its parameters laid out once per database.
+"""Core statements on the delivery's hot path, laid out once per database and run on its driver.
 
-SQLAlchemy's executemany builds a dictionary of every parameter for each row
-and runs each value through its type's converter by name: for the outcomes of
-a broadcast (a hundred rows or more, ten times a second) that was 5.5 ms of
-the event loop's CPU per 200 rows (bench/RESULTS.md). Here the statement is
-compiled once per dialect, each row is a tuple in the order the driver wants,
-and only the columns whose type has a converter (datetimes on SQLite) are
-converted. The SQL is SQLAlchemy's own, to the letter.
+A broadcast claims rows five times a second and writes outcomes ten times a
+second. Through a session each statement cost what SQLAlchemy does for any
+statement: its cache key walked (the claim's nested EXISTS is a deep tree),
+an executemany's dictionary per row with each value converted by name (5.5 ms
+of the event loop per 200 outcomes), and on SQLite four trips to aiosqlite's
+thread (cursor, execute, fetchall, close), each about 0.1 ms of CPU
+(bench/RESULTS.md). Here the statement is compiled once per dialect, each row
+is a tuple in the order the driver wants, only the values whose type has a
+converter are converted, and on aiosqlite a statement is one trip. The SQL is
+SQLAlchemy's own, to the letter, and runs in the session's transaction.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from typing import Any
 
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
 Row = tuple[Any, ...]
+Statement = Select[Any] | UpdateBase
 Convert = Callable[[Any], Any]
 
 
@@ -32,6 +38,8 @@ class _Layout:
     sql: str
     # For each placeholder in order: the row's index and its converter, or a constant.
     slots: tuple[tuple[int, Convert | None] | tuple[None, Any], ...]
+    # For each column it returns: the type's converter of what the driver gives.
+    results: tuple[Convert | None, ...]
 
     def parameters(self, row: Row) -> Row:
         out = []
@@ -43,28 +51,57 @@ class _Layout:
                 out.append(value if convert is None or value is None else convert(value))
         return tuple(out)
 
+    def result(self, rows: Sequence[Sequence[Any]]) -> list[Row]:
+        converters = self.results
+        if not any(converters):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(
+                v if c is None or v is None else c(v) for v, c in zip(row, converters, strict=True)
+            )
+            for row in rows
+        ]
 
-class BulkStatement:
-    """``statement`` run for many rows given as tuples of the ``names`` bind parameters."""
 
-    def __init__(self, statement: UpdateBase, names: Sequence[str]) -> None:
+class DriverStatement:
+    """``statement`` run with tuples of the ``names`` bind parameters, on the driver itself."""
+
+    def __init__(self, statement: Statement, names: Sequence[str]) -> None:
         self._statement = statement
         self._names = tuple(names)
         # Per database, driver and paramstyle; None: a named paramstyle, nothing to lay out.
         self._layouts: dict[tuple[str, str, str], _Layout | None] = {}
 
-    async def execute(self, session: AsyncSession, rows: Sequence[Row]) -> None:
+    async def execute_many(self, session: AsyncSession, rows: Sequence[Row]) -> None:
+        """The statement once per row, in one executemany."""
         if not rows:
             return
         connection = await session.connection()
-        dialect = connection.dialect
-        layout = self._layout(dialect)
+        layout = self._layout(connection.dialect)
         if layout is None:
             # A named paramstyle (no driver used here has one): SQLAlchemy's own executemany.
             named = [dict(zip(self._names, row, strict=True)) for row in rows]
             await session.execute(self._statement, named)
             return
-        await connection.exec_driver_sql(layout.sql, [layout.parameters(r) for r in rows])
+        parameters = [layout.parameters(row) for row in rows]
+        driver = await _aiosqlite(connection)
+        if driver is not None:
+            await driver.executemany(layout.sql, parameters)
+        else:
+            await connection.exec_driver_sql(layout.sql, parameters)
+
+    async def fetch(self, session: AsyncSession, values: Row) -> list[Row]:
+        """The rows the statement returns (a SELECT's, or an UPDATE's RETURNING), converted."""
+        connection = await session.connection()
+        layout = self._layout(connection.dialect)
+        if layout is None:
+            named = dict(zip(self._names, values, strict=True))
+            return [tuple(row) for row in (await session.execute(self._statement, named)).all()]
+        parameters = layout.parameters(values)
+        driver = await _aiosqlite(connection)
+        if driver is not None:
+            return layout.result(await driver.execute_fetchall(layout.sql, parameters))
+        return layout.result((await connection.exec_driver_sql(layout.sql, parameters)).all())
 
     def _layout(self, dialect: Dialect) -> _Layout | None:
         key = (dialect.name, dialect.driver, dialect.paramstyle)
@@ -73,25 +110,48 @@ class BulkStatement:
         return self._layouts[key]
 
 
-def _lay_out(statement: UpdateBase, names: tuple[str, ...], dialect: Dialect) -> _Layout | None:
-    compiled = statement.compile(dialect=dialect)
-    order = compiled.positiontup
-    if order is None:
+async def _aiosqlite(connection: AsyncConnection) -> Any | None:
+    """aiosqlite's own connection, whose execute_fetchall and executemany are one trip each."""
+    if connection.dialect.driver != "aiosqlite":
         return None
-    index = {name: i for i, name in enumerate(names)}
-    missing = set(names) - set(order)
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+def _lay_out(statement: Statement, names: tuple[str, ...], dialect: Dialect) -> _Layout | None:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.positiontup is None:
+        return None
+    missing = set(names) - set(compiled.binds)
     if missing:
         raise ValueError(f"not parameters of the statement: {sorted(missing)}")
+    expanding = sorted(name for name in names if compiled.binds[name].expanding)
+    if expanding:
+        raise ValueError(f"a list's length changes the SQL, it cannot be laid out: {expanding}")
+    # The statement's own lists (``IN (:a, :b)`` of constants) are rendered once, here.
+    state = compiled.construct_expanded_state(dict.fromkeys(names))
+    assert state.positiontup is not None
+    index = {name: i for i, name in enumerate(names)}
+    expanded = state.processors or {}
     slots: list[tuple[int, Convert | None] | tuple[None, Any]] = []
-    for name in order:
-        bind = compiled.binds[name]
-        convert = _converter(bind.type.dialect_impl(dialect), dialect)
+    for name in state.positiontup:
+        bind = compiled.binds.get(name)
+        convert = (
+            _converter(bind.type.dialect_impl(dialect), dialect)
+            if bind is not None
+            else expanded.get(name)
+        )
         if name in index:
             slots.append((index[name], convert))
         else:
-            value = bind.effective_value
+            value = state.parameters[name]
             slots.append((None, value if convert is None or value is None else convert(value)))
-    return _Layout(compiled.string, tuple(slots))
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.exported_columns
+    )
+    return _Layout(state.statement, tuple(slots), results)
 
 
 def _converter(impl: Any, dialect: Dialect) -> Convert | None:

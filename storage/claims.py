@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from storage.bulk import DriverStatement
 from storage.db import utcnow
 from storage.deliveries import PENDING, SENDING
 from storage.models import Chat, Delivery, table_of
@@ -111,19 +112,37 @@ def _claim_statement() -> Any:
     )
 
 
-_CLAIM = _claim_statement()
-_CHATS = select(
+# The chats of the rows a claim took (``:worker`` at ``:moment``): found through the
+# rows in flight, a few hundred at most, so the statement needs no list of ids.
+_claimed = _deliveries.alias("claimed")
+_CHATS_STATEMENT = select(
     _chats.c.id,
     _chats.c.telegram_id,
     _chats.c.username,
     _chats.c.kind,
     _chats.c.language,
     _chats.c.status,
-).where(_chats.c.id.in_(bindparam("ids", expanding=True)))
+).where(
+    _chats.c.id.in_(
+        select(_claimed.c.chat_id).where(
+            _claimed.c.status == SENDING,
+            _claimed.c.claimed_by == bindparam("worker"),
+            _claimed.c.claimed_at == bindparam("moment", type_=_claimed.c.claimed_at.type),
+        )
+    )
+)
 # The highest priority with pending rows (below ``:above``). Due or not: that
 # keeps it one seek in ix_deliveries_queue; a level whose rows all wait claims nothing.
-_TOP_LEVEL = select(func.max(_deliveries.c.priority)).where(_deliveries.c.status == PENDING)
-_LEVEL_BELOW = _TOP_LEVEL.where(_deliveries.c.priority < bindparam("above"))
+_TOP_LEVEL_STATEMENT = select(func.max(_deliveries.c.priority)).where(
+    _deliveries.c.status == PENDING
+)
+# Run on the driver, laid out once per database (storage/bulk.py).
+_CLAIM = DriverStatement(_claim_statement(), ("level", "limit", "moment", "worker"))
+_CHATS = DriverStatement(_CHATS_STATEMENT, ("worker", "moment"))
+_TOP_LEVEL = DriverStatement(_TOP_LEVEL_STATEMENT, ())
+_LEVEL_BELOW = DriverStatement(
+    _TOP_LEVEL_STATEMENT.where(_deliveries.c.priority < bindparam("above")), ("above",)
+)
 
 
 async def claim_due(
@@ -141,23 +160,26 @@ async def claim_due(
     # (sort_at, id) order straight from ix_deliveries_queue, a batch at a time,
     # however long the queue (a descending column in the index would do it in
     # one statement, but Alembic cannot compare such an index with the models).
-    level = (await session.execute(_TOP_LEVEL)).scalar_one_or_none()
+    level = _first(await _TOP_LEVEL.fetch(session, ()))
     while level is not None:
-        values = {"level": level, "limit": limit - len(claimed), "moment": moment}
-        claimed += (await session.execute(_CLAIM, {**values, "worker": worker_id})).all()
+        claimed += await _CLAIM.fetch(session, (level, limit - len(claimed), moment, worker_id))
         if len(claimed) >= limit:
             break
-        level = (await session.execute(_LEVEL_BELOW, {"above": level})).scalar_one_or_none()
+        level = _first(await _LEVEL_BELOW.fetch(session, (level,)))
     if not claimed:
         await session.commit()
         return []
-    found = await session.execute(_CHATS, {"ids": list({row[2] for row in claimed})})
-    chats = {chat[0]: chat[1:] for chat in found.all()}
+    chats = {chat[0]: chat[1:] for chat in await _CHATS.fetch(session, (worker_id, moment))}
     await session.commit()
     # Positional: a named tuple from the two rows' columns, cheaper than by name at scale.
     result = [Claimed._make((*row, *chats[row[2]])) for row in claimed]
     result.sort(key=lambda c: (-c.priority, c.sort_at, c.id))
     return result
+
+
+def _first(rows: list[tuple[Any, ...]]) -> Any:
+    """The one value of a one-row, one-column result (None if no row)."""
+    return rows[0][0] if rows else None
 
 
 async def claim_owners(session: AsyncSession) -> list[str]:

@@ -17,7 +17,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, literal, or_, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import BulkStatement
+from storage.bulk import DriverStatement
 from storage.db import utcnow
 from storage.models import (
     Article,
@@ -175,7 +175,7 @@ def _record_statement() -> Any:
 # Built once, as the claim is (storage/claims.py): it runs ten times a second in a
 # broadcast, and its rows are laid out as the driver takes them (storage/bulk.py).
 # An Outcome is the row itself: these are its fields, in order.
-_RECORD = BulkStatement(
+_RECORD = DriverStatement(
     _record_statement(),
     ("b_id", "b_status", "b_attempts", "b_next", "b_message_id", "b_with_photo", "b_error",
      "b_sent_at"),
@@ -186,7 +186,7 @@ async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) ->
     """Write back many attempts in one executemany; only rows still in flight are touched."""
     if not outcomes:
         return
-    await _RECORD.execute(session, outcomes)
+    await _RECORD.execute_many(session, outcomes)
     await session.commit()
 
 

@@ -1,4 +1,4 @@
-"""storage.bulk: one statement for many rows writes exactly what SQLAlchemy's executemany would."""
+"""storage.bulk: statements run on the driver write and read exactly what SQLAlchemy would."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from storage import db
-from storage.bulk import BulkStatement
+from storage.bulk import DriverStatement
 
 metadata = MetaData()
 items = Table(
@@ -67,12 +67,12 @@ async def _rows(engine: AsyncEngine) -> list[tuple[object, ...]]:
 
 
 # One for every test, as the application keeps one: each database gets its layout.
-CLOSE_MANY = BulkStatement(CLOSE, ("b_id", "b_at", "b_flag", "b_note"))
+CLOSE_MANY = DriverStatement(CLOSE, ("b_id", "b_at", "b_flag", "b_note"))
 
 
 async def _close_three(engine: AsyncEngine) -> None:
     async with AsyncSession(engine) as session:
-        await CLOSE_MANY.execute(
+        await CLOSE_MANY.execute_many(
             session,
             [(1, WHEN, True, "first"), (2, None, None, None), (3, WHEN, False, "not open")],
         )
@@ -129,10 +129,10 @@ async def test_a_driver_with_named_parameters_gets_sqlalchemys_executemany(
 
 
 async def test_a_name_the_statement_does_not_have_is_an_error(engine: AsyncEngine) -> None:
-    statement = BulkStatement(CLOSE, ("b_id", "b_when"))
+    statement = DriverStatement(CLOSE, ("b_id", "b_when"))
     async with AsyncSession(engine) as session:
         with pytest.raises(ValueError, match="b_when"):
-            await statement.execute(session, [(1, WHEN)])
+            await statement.execute_many(session, [(1, WHEN)])
 
 
 # Values whose text could differ: no microseconds, a three-digit year, midnight.
@@ -144,7 +144,7 @@ async def _texts_of_times(engine: AsyncEngine, write: str) -> list[str]:
     rows = [(1, EDGES[0], None, None), (2, EDGES[1], None, None)]
     async with AsyncSession(engine) as session:
         if write == "bulk":
-            await CLOSE_MANY.execute(session, rows)
+            await CLOSE_MANY.execute_many(session, rows)
         else:
             named = [{"b_id": i, "b_at": at, "b_flag": f, "b_note": n} for i, at, f, n in rows]
             await session.execute(CLOSE, named)
@@ -182,7 +182,7 @@ async def test_a_time_column_with_its_own_format_keeps_it(tmp_path: Path) -> Non
         Column("id", Integer, primary_key=True),
         Column("at", DATETIME(storage_format="%(year)04d/%(month)02d/%(day)02d")),
     )
-    stamp = BulkStatement(
+    stamp = DriverStatement(
         update(stamps).where(stamps.c.id == bindparam("b_id")).values(at=bindparam("b_at")),
         ("b_id", "b_at"),
     )
@@ -192,10 +192,49 @@ async def test_a_time_column_with_its_own_format_keeps_it(tmp_path: Path) -> Non
             await connection.run_sync(stamps.metadata.create_all)
             await connection.execute(insert(stamps), [{"id": 1}])
         async with AsyncSession(engine) as session:
-            await stamp.execute(session, [(1, EDGES[1])])
+            await stamp.execute_many(session, [(1, EDGES[1])])
             await session.commit()
         async with engine.connect() as connection:
             found = await connection.exec_driver_sql("SELECT at FROM stamps")
             assert found.scalar_one() == "0999/12/31"
     finally:
         await engine.dispose()
+
+
+# A SELECT and an UPDATE ... RETURNING, with a list of the statement's own constants.
+OPEN_OR_KEPT = (
+    select(items.c.id, items.c.at, items.c.flag)
+    .where(items.c.state.in_(("open", "kept")), items.c.id >= bindparam("b_from"))
+    .order_by(items.c.id)
+)
+REOPEN = (
+    update(items)
+    .where(items.c.id == bindparam("b_id"))
+    .values(state="open", at=bindparam("b_at"))
+    .returning(items.c.id, items.c.at)
+)
+
+
+async def test_fetched_rows_are_what_sqlalchemy_returns(engine: AsyncEngine) -> None:
+    """The driver's values come back converted by their types, as SQLAlchemy's would."""
+    await _close_three(engine)
+    reopen = DriverStatement(REOPEN, ("b_id", "b_at"))
+    open_or_kept = DriverStatement(OPEN_OR_KEPT, ("b_from",))
+    async with AsyncSession(engine) as session:
+        assert await reopen.fetch(session, (1, EDGES[1])) == [(1, EDGES[1])]
+        fetched = await open_or_kept.fetch(session, (1,))
+        through_sqlalchemy = (await session.execute(OPEN_OR_KEPT, {"b_from": 1})).all()
+        await session.commit()
+    assert fetched == [tuple(row) for row in through_sqlalchemy]
+    assert fetched == [(1, EDGES[1], True), (3, None, None)]
+    assert isinstance(fetched[0][1], datetime)  # on SQLite the driver gives text
+
+
+async def test_a_list_given_with_each_call_is_refused(engine: AsyncEngine) -> None:
+    """Its length would change the SQL: such a statement stays with SQLAlchemy."""
+    listed = DriverStatement(
+        select(items.c.id).where(items.c.id.in_(bindparam("b_ids", expanding=True))), ("b_ids",)
+    )
+    async with AsyncSession(engine) as session:
+        with pytest.raises(ValueError, match="b_ids"):
+            await listed.fetch(session, ([1, 2],))
