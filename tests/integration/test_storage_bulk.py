@@ -117,7 +117,7 @@ async def test_the_same_rows_through_sqlalchemys_executemany_give_the_same_table
     assert await _rows(engine) == EXPECTED
 
 
-async def test_a_driver_with_named_parameters_gets_sqlalchemys_executemany(
+async def test_a_driver_with_named_parameters_gets_sqlalchemys_own_execution(
     tmp_path: Path,
 ) -> None:
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'named.db'}", paramstyle="named")
@@ -125,6 +125,10 @@ async def test_a_driver_with_named_parameters_gets_sqlalchemys_executemany(
     await _filled(engine)
     await _close_three(engine)
     assert await _rows(engine) == EXPECTED
+    async with AsyncSession(engine) as session:
+        fetched = await DriverStatement(REOPEN, ("b_id", "b_at")).fetch(session, (2, WHEN))
+        await session.commit()
+    assert fetched == [(2, WHEN)]
     await engine.dispose()
 
 
