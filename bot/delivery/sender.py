@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import Bot, InputFile
 from telegram.constants import ParseMode
@@ -45,8 +45,13 @@ _ENDPOINTS = {SEND_MESSAGE: "sendMessage", SEND_PHOTO: "sendPhoto"}  # as the Bo
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for an uploaded photo
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
+class Sent(NamedTuple):
+    """What a send gave: the message's id in its chat, and whether it went with the photo.
+
+    A named tuple, as ``Claimed`` is: one is made per message, and a frozen
+    dataclass is slow to make.
+    """
+
     message_id: int
     with_photo: bool
 
@@ -110,6 +115,7 @@ class Sender:
         self._limiter = limiter
         self._paid = paid_broadcast
         self._remember_photo = remember_photo
+        self._urls = {method: f"{bot.base_url}/{name}" for method, name in _ENDPOINTS.items()}
 
     async def send(
         self,
@@ -124,13 +130,14 @@ class Sender:
         ``turn``: the caller already took the first request's turn in the global
         pace; any further request (an upload, the text fallback) takes its own.
         """
-        call = _Requests(self._bot, self._limiter, turn)
-        if post.has_photo and post.photo_file_id is None:
+        call = _Requests(self._bot, self._limiter, turn, self._urls)
+        has_photo = post.has_photo
+        if has_photo and post.photo_file_id is None:
             async with post.gate:
                 # One chat at a time until Telegram has the photo: then its file_id is reused.
                 if post.photo_file_id is None and not post.photo_failed:
                     return await self._first_photo(call, target, language, post)
-        if post.has_photo and post.photo_file_id is not None:
+        if has_photo and post.photo_file_id is not None:
             try:
                 return await self._photo(call, target, language, post, post.photo_file_id)
             except TelegramError as exc:
@@ -209,13 +216,16 @@ class Sender:
         post: PostState,
         photo: str | InputFile,
     ) -> Sent:
-        rendered = post.rendered(language, as_caption=True)
-        kwargs = self._common(target, rendered, post)
-        kwargs["photo"] = photo
-        kwargs["caption"] = rendered.html
+
+        def fields() -> dict[str, Any]:
+            rendered = post.rendered(language, as_caption=True)
+            return {**self._common(rendered, post), "photo": photo, "caption": rendered.html}
+
         shared = (post.bodies, (SEND_PHOTO, language, photo)) if isinstance(photo, str) else None
         # The answer's photo sizes matter only until Telegram has given the photo a file_id.
-        result = await call(SEND_PHOTO, kwargs, shared, id_only=post.photo_file_id is not None)
+        result = await call(
+            SEND_PHOTO, target, fields, shared, id_only=post.photo_file_id is not None
+        )
         sizes = result.get("photo") or []
         if sizes and post.photo_file_id is None:
             # The largest size is last; its file_id sends the same photo to every other chat.
@@ -226,22 +236,24 @@ class Sender:
     async def _text(
         self, call: _Requests, target: int | str, language: str, post: PostState, *, preview: bool
     ) -> Sent:
-        rendered = post.rendered(language, as_caption=False)
-        kwargs = self._common(target, rendered, post)
-        kwargs["text"] = rendered.html
-        if rendered.link_url:
-            # The article's page as the preview: with a refused photo, the site's own picture.
-            kwargs["link_preview_options"] = {
-                "url": rendered.link_url,
-                "prefer_large_media": preview,
-            }
+
+        def fields() -> dict[str, Any]:
+            rendered = post.rendered(language, as_caption=False)
+            kwargs = {**self._common(rendered, post), "text": rendered.html}
+            if rendered.link_url:
+                # The article's page as the preview: with a refused photo, the site's own picture.
+                kwargs["link_preview_options"] = {
+                    "url": rendered.link_url,
+                    "prefer_large_media": preview,
+                }
+            return kwargs
+
         shared = (post.bodies, (SEND_MESSAGE, language, preview))
-        result = await call(SEND_MESSAGE, kwargs, shared, id_only=True)
+        result = await call(SEND_MESSAGE, target, fields, shared, id_only=True)
         return Sent(int(result["message_id"]), False)
 
-    def _common(self, target: int | str, rendered: Rendered, post: PostState) -> dict[str, Any]:
+    def _common(self, rendered: Rendered, post: PostState) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
-            "chat_id": target,
             "parse_mode": ParseMode.HTML.value,
             # Breaking news rings; routine articles arrive silently (see bench/RESULTS.md).
             "disable_notification": not post.breaking,
@@ -256,23 +268,31 @@ class Sender:
 class _Requests:
     """The Bot API requests of one send: each but a prepaid first one waits for its pace slot."""
 
-    def __init__(self, bot: Bot, limiter: RateLimiter, turn: Departure | None) -> None:
+    def __init__(
+        self, bot: Bot, limiter: RateLimiter, turn: Departure | None, urls: dict[str, str]
+    ) -> None:
         self._bot = bot
         self._limiter = limiter
         self._turn = turn
+        self._urls = urls  # the Bot API's URL of each method
 
     async def __call__(
         self,
         method: str,
-        kwargs: dict[str, Any],
+        target: int | str,
+        fields: Callable[[], dict[str, Any]],
         shared: _SharedBody | None = None,
         *,
         id_only: bool = False,
     ) -> dict[str, Any]:
-        """Make the request; ``shared``: where the body but its chat_id is kept, and its key.
+        """Make the request to ``target`` with ``fields()``, its parameters but the chat.
 
-        ``id_only``: of the sent message only its ``message_id`` is read (the
-        answer may hold nothing else).
+        ``shared``: where the JSON body of ``fields()`` is kept for every chat,
+        and its key; None for an upload (a file, sent by PTB's multipart).
+        ``fields`` is called only when that body is not kept yet: building the
+        parameters for each chat, only to find their body kept, was about a
+        tenth of the Python a send runs (bench/RESULTS.md). ``id_only``: of the sent message only its ``message_id`` is
+        read (the answer may hold nothing else).
         """
         turn, self._turn = self._turn, None
         if turn is None:
@@ -280,17 +300,17 @@ class _Requests:
         if turn is not None:  # None: stopping; a send already under way still finishes
             self._limiter.departed(turn)
         request = self._bot.request
-        if isinstance(request, AiohttpRequest) and not isinstance(kwargs.get("photo"), InputFile):
+        if isinstance(request, AiohttpRequest) and shared is not None:
             # Our transport takes the body encoded in one json.dumps: PTB's request
             # building was a fifth of the bot's CPU per message (bench/RESULTS.md).
-            url = f"{self._bot.base_url}/{_ENDPOINTS[method]}"
-            payload = _json_body(kwargs, shared)
-            result = await request.post_json(url, payload, message_id_only=id_only)
+            payload = _json_body(target, fields, shared)
+            result = await request.post_json(self._urls[method], payload, message_id_only=id_only)
             if turn is not None:
                 # Its round trip tells whether Telegram may have counted it late (an
                 # upload's would only tell how long the upload took).
                 self._limiter.answered(turn)
         else:
+            kwargs = {"chat_id": target, **fields()}
             result = await self._bot.do_api_request(method, api_kwargs=kwargs, return_type=None)
         if not isinstance(result, dict):
             raise TypeError(f"unexpected Bot API result for {method}: {type(result).__name__}")
@@ -300,15 +320,14 @@ class _Requests:
 _SharedBody = tuple[dict[tuple[str, str, str | bool], bytes], tuple[str, str, str | bool]]
 
 
-def _json_body(kwargs: dict[str, Any], shared: _SharedBody | None) -> bytes:
+def _json_body(
+    target: int | str, fields: Callable[[], dict[str, Any]], shared: _SharedBody
+) -> bytes:
     """The request's JSON; the part every chat shares is encoded once (json was 5 % of the CPU)."""
-    if shared is None:
-        return json.dumps(kwargs).encode()
     bodies, key = shared
     rest = bodies.get(key)
     if rest is None:
-        rest = json.dumps({k: v for k, v in kwargs.items() if k != "chat_id"}).encode()
+        rest = json.dumps(fields()).encode()
         bodies[key] = rest
-    target = kwargs["chat_id"]
     chat = str(target).encode() if isinstance(target, int) else json.dumps(target).encode()
     return b'{"chat_id": ' + chat + (b", " + rest[1:] if len(rest) > 2 else b"}")
