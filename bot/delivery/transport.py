@@ -24,6 +24,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.delivery.keepalive import KeepAliveClient, ResponseError
 from config.settings import Settings
 
+_OK = int(HTTPStatus.OK)  # read per send: a plain int, not an enum member's lookup
 _TOKEN_IN_URL = re.compile(r"(/(?:file/)?bot)[^/\s]+")
 DEFAULT_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
@@ -51,6 +52,9 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._lean: KeepAliveClient | None = None  # for JsonBody requests: the sends
+        # The lean client has no pool wait of its own: the connect budget covers it.
+        self._lean_connect_timeout = (connect_timeout or DEFAULT_TIMEOUT) + (pool_timeout or 0.0)
+        self._lean_read_timeout = read_timeout or DEFAULT_TIMEOUT
 
     @property
     def read_timeout(self) -> float | None:
@@ -98,15 +102,14 @@ class AiohttpRequest(BaseRequest):
             status, body = await self._lean.post_json(
                 url,
                 payload,
-                connect_timeout=(self._connect_timeout or DEFAULT_TIMEOUT)
-                + (self._pool_timeout or 0.0),
-                read_timeout=self._read_timeout or DEFAULT_TIMEOUT,
+                connect_timeout=self._lean_connect_timeout,
+                read_timeout=self._lean_read_timeout,
             )
         except TimeoutError as exc:
             raise TimedOut from exc
         except (OSError, ResponseError) as exc:
             raise NetworkError(f"{type(exc).__name__}: {exc}") from None
-        if not HTTPStatus.OK <= status <= 299:
+        if not _OK <= status <= 299:
             return await _Answered(status, body).post(url)
         if message_id_only:
             head = _SENT_HEAD.match(body)
