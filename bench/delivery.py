@@ -137,10 +137,12 @@ async def fill_database(url: str, readers: int) -> tuple[Any, Post]:
 async def rss_peak(sample: Callable[[], Awaitable[None]]) -> float:
     """Run ``sample`` and return the growth of resident memory (MB) while it ran."""
     page = os.sysconf("SC_PAGE_SIZE")
+    # Opened once and read again in place (3 µs, against 30 µs for an open, a read
+    # and a close): the sampler runs in the bot's process, so its CPU is counted as the bot's.
+    statm = os.open("/proc/self/statm", os.O_RDONLY)
 
     def rss() -> int:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * page
+        return int(os.pread(statm, 128, 0).split()[1]) * page
 
     base = rss()
     peak = base
@@ -158,7 +160,9 @@ async def rss_peak(sample: Callable[[], Awaitable[None]]) -> float:
     finally:
         done.set()
         await watcher
-    return (max(peak, rss()) - base) / 1e6
+        growth = (max(peak, rss()) - base) / 1e6
+        os.close(statm)
+    return growth
 
 
 @contextlib.asynccontextmanager
