@@ -43,10 +43,29 @@ def create_engine(url: str) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # A connection goes back to the pool rolled back only when it is in a
+        # transaction (_rollback_if_open), not always as by default.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _rollback_if_open(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+    """Roll back a connection returned to the pool in a transaction; else nothing.
+
+    By default every return rolls back, and on aiosqlite a rollback is a trip to
+    its thread (75 µs of CPU) even with nothing to undo: after each commit of
+    the delivery loop, ten or more a second in a broadcast (bench/RESULTS.md).
+    The driver knows whether a transaction is open without that trip.
+    """
+    if not reset_state.asyncio_safe:
+        return  # collected as garbage: closed, never reused, and no loop to await on
+    driver = record.driver_connection
+    if driver is not None and not driver.in_transaction:
+        return
+    dbapi_connection.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
