@@ -151,3 +151,75 @@ async def test_a_send_whose_answer_never_comes_times_out_and_the_next_one_goes_t
                 await request.post_json(url, b'{"chat_id":1,"text":"hi"}')
         assert asyncio.get_running_loop().time() - started >= 0.3  # not before its time
         assert await request.post_json(url, b'{"chat_id":1,"text":"hi"}') == {"message_id": 7}
+
+
+class _HeldAnswers:
+    """A server that answers only when told to, and counts the requests it holds at once."""
+
+    def __init__(self) -> None:
+        self.held = 0
+        self.most_held = 0
+        self.release = asyncio.Event()
+        self._arrived = asyncio.Condition()
+
+    async def holding(self, count: int) -> None:
+        """Wait until ``count`` requests are held."""
+        async with asyncio.timeout(30), self._arrived:
+            await self._arrived.wait_for(lambda: self.held >= count)
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await _read_request(reader)
+                async with self._arrived:
+                    self.held += 1
+                    self.most_held = max(self.most_held, self.held)
+                    self._arrived.notify_all()
+                await self.release.wait()
+                self.held -= 1
+                writer.write(_answer(b'{"ok":true,"result":{"message_id":7}}'))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            pass  # the client closed its connection
+        finally:
+            writer.close()
+
+
+async def test_no_more_requests_than_the_pool_holds_are_in_flight_and_the_rest_wait() -> None:
+    answers = _HeldAnswers()
+    server = await asyncio.start_server(answers.handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot{TOKEN}/sendMessage"
+    request = AiohttpRequest(connection_pool_size=2)
+    async with server, request:
+        sends = [
+            asyncio.create_task(request.post_json(url, b'{"chat_id":%d}' % n)) for n in range(5)
+        ]
+        await answers.holding(2)
+        await asyncio.sleep(0.1)  # time for a third to arrive, were it let through
+        assert answers.held == 2
+        answers.release.set()
+        async with asyncio.timeout(30):
+            results = await asyncio.gather(*sends)
+    assert results == [{"message_id": 7}] * 5
+    assert answers.most_held == 2
+
+
+async def test_a_send_cancelled_while_it_waits_for_room_gives_none_away() -> None:
+    answers = _HeldAnswers()
+    server = await asyncio.start_server(answers.handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot{TOKEN}/sendMessage"
+    request = AiohttpRequest(connection_pool_size=1)
+    async with server, request:
+        first = asyncio.create_task(request.post_json(url, b'{"chat_id":1}'))
+        await answers.holding(1)
+        waiting = asyncio.create_task(request.post_json(url, b'{"chat_id":2}'))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        answers.release.set()
+        async with asyncio.timeout(30):  # the room the cancelled send waited for is not lost
+            assert await first == {"message_id": 7}
+            assert await request.post_json(url, b'{"chat_id":3}') == {"message_id": 7}
+            assert await request.post_json(url, b'{"chat_id":4}') == {"message_id": 7}
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    assert answers.most_held == 1
