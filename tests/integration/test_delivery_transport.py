@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from bot.sandbox.emulator import BotApiEmulator
 from config.settings import Settings
 
 TOKEN = "123456:TEST-token-abcdefghij"
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 async def test_a_refused_connection_is_a_network_error_without_the_token() -> None:
@@ -60,6 +62,11 @@ async def _one_answer_server(answer: bytes) -> tuple[asyncio.Server, str]:
             writer.close()
             await writer.wait_closed()
 
+    return await _serve(handle)
+
+
+async def _serve(handle: Handler) -> tuple[asyncio.Server, str]:
+    """A raw HTTP server on a free port of loopback, and the sendMessage URL on it."""
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     return server, f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage"
@@ -141,8 +148,7 @@ async def test_a_send_whose_answer_never_comes_times_out_and_the_next_one_goes_t
             await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot{TOKEN}/sendMessage"
+    server, url = await _serve(handle)
     request = AiohttpRequest(read_timeout=0.3)
     async with server, request:
         started = asyncio.get_running_loop().time()
@@ -187,8 +193,7 @@ class _HeldAnswers:
 
 async def test_no_more_requests_than_the_pool_holds_are_in_flight_and_the_rest_wait() -> None:
     answers = _HeldAnswers()
-    server = await asyncio.start_server(answers.handle, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot{TOKEN}/sendMessage"
+    server, url = await _serve(answers.handle)
     request = AiohttpRequest(connection_pool_size=2)
     async with server, request:
         sends = [
@@ -206,8 +211,7 @@ async def test_no_more_requests_than_the_pool_holds_are_in_flight_and_the_rest_w
 
 async def test_a_send_cancelled_while_it_waits_for_room_gives_none_away() -> None:
     answers = _HeldAnswers()
-    server = await asyncio.start_server(answers.handle, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/bot{TOKEN}/sendMessage"
+    server, url = await _serve(answers.handle)
     request = AiohttpRequest(connection_pool_size=1)
     async with server, request:
         first = asyncio.create_task(request.post_json(url, b'{"chat_id":1}'))
