@@ -291,8 +291,10 @@ class _Requests:
         and its key; None for an upload (a file, sent by PTB's multipart).
         ``fields`` is called only when that body is not kept yet: building the
         parameters for each chat, only to find their body kept, was about a
-        tenth of the Python a send runs (bench/RESULTS.md). ``id_only``: of the sent message only its ``message_id`` is
-        read (the answer may hold nothing else).
+        tenth of the Python a send runs (bench/RESULTS.md).
+
+        ``id_only``: of the sent message only its ``message_id`` is read (the
+        answer may hold nothing else).
         """
         turn, self._turn = self._turn, None
         if turn is None:
