@@ -174,9 +174,10 @@ class RateLimiter:
         None: ``interrupt`` was called (the worker is stopping), no turn given.
         """
         if not self._turn.locked() and not self._interrupted:
-            # Nobody waits for a turn, and this one is due: granted without the lock
-            # (most of a broadcast's turns; taking and releasing it was 52 of the 187
-            # Python instructions of a turn).
+            # The lock is free and this turn is due: granted without taking it (most of
+            # a broadcast's turns; taking and releasing it was 52 of the 187 Python
+            # instructions of a turn). A waiter woken but not yet run may be passed
+            # by one turn; it checks the pace and the window again before it goes.
             now = self._clock()
             if self._wait(now) <= 0:
                 return self._grant(now)
