@@ -40,7 +40,7 @@ class _Layout:
     every column cost 6 and 2.8 µs a row, now 3.8 and 0.8 (bench/RESULTS.md).
     """
 
-    __slots__ = ("_constants", "_convert", "_convert_results", "_pick", "results", "slots", "sql")
+    __slots__ = ("_constants", "_convert", "_convert_results", "_pick", "sql")
 
     def __init__(
         self,
@@ -49,13 +49,13 @@ class _Layout:
         results: tuple[Convert | None, ...],
         width: int,
     ) -> None:
+        """``slots``: for each placeholder in order, the row's index and its converter,
+        or None and a constant. ``results``: for each column returned, the type's
+        converter of what the driver gives. ``width``: the values of a row.
+        """
         self.sql = sql
-        # For each placeholder in order: the row's index and its converter, or a constant.
-        self.slots = slots
-        # For each column it returns: the type's converter of what the driver gives.
-        self.results = results
-        # ``width``: the values of a row. The constants sit after them, so that
-        # ``row + constants`` holds every value a placeholder takes.
+        # The constants sit after the row's values: ``row + constants`` holds every
+        # value a placeholder takes.
         self._constants = tuple(value for index, value in slots if index is None)
         positions, constant = [], width
         for index, _ in slots:
