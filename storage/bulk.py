@@ -76,27 +76,12 @@ class _Layout:
 
     def parameters(self, row: Row) -> Row:
         values = self._pick(row + self._constants)
-        if not self._convert:
-            return values
-        out = list(values)
-        for position, convert in self._convert:
-            value = out[position]
-            if value is not None:
-                out[position] = convert(value)
-        return tuple(out)
+        return _converted(values, self._convert) if self._convert else values
 
     def result(self, rows: Sequence[Sequence[Any]]) -> list[Row]:
         if not self._convert_results:
             return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            values = list(row)
-            for position, convert in self._convert_results:
-                value = values[position]
-                if value is not None:
-                    values[position] = convert(value)
-            converted.append(tuple(values))
-        return converted
+        return [_converted(row, self._convert_results) for row in rows]
 
 
 class DriverStatement:
@@ -144,6 +129,16 @@ class DriverStatement:
         if key not in self._layouts:
             self._layouts[key] = _lay_out(self._statement, self._names, dialect)
         return self._layouts[key]
+
+
+def _converted(values: Sequence[Any], converters: tuple[tuple[int, Convert], ...]) -> Row:
+    """``values`` with each one at a converter's position converted (None stays None)."""
+    out = list(values)
+    for position, convert in converters:
+        value = out[position]
+        if value is not None:
+            out[position] = convert(value)
+    return tuple(out)
 
 
 def _picker(positions: list[int]) -> Callable[[Row], Row]:
