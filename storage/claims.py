@@ -22,8 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.bulk import DriverStatement
 from storage.db import utcnow
-from storage.deliveries import PENDING, SENDING
-from storage.models import Chat, Delivery, table_of
+from storage.models import PENDING, SENDING, Chat, Delivery, status_is, table_of
 
 
 class Claimed(NamedTuple):
@@ -85,7 +84,7 @@ def _claim_statement() -> Any:
         select(row.c.id)
         .where(
             row.c.priority == bindparam("level"),
-            row.c.status == PENDING,
+            status_is(row.c.status, PENDING),
             # next_attempt_at is wrapped so that the planner walks ix_deliveries_queue
             # in send order rather than the due-time index plus a sort of every
             # pending row: nearly every pending row is due anyway.
@@ -125,7 +124,7 @@ _CHATS_STATEMENT = select(
 ).where(
     _chats.c.id.in_(
         select(_claimed.c.chat_id).where(
-            _claimed.c.status == SENDING,
+            status_is(_claimed.c.status, SENDING),
             _claimed.c.claimed_by == bindparam("worker"),
             _claimed.c.claimed_at == bindparam("moment", type_=_claimed.c.claimed_at.type),
         )
@@ -134,7 +133,7 @@ _CHATS_STATEMENT = select(
 # The highest priority with pending rows (below ``:above``). Due or not: that
 # keeps it one seek in ix_deliveries_queue; a level whose rows all wait claims nothing.
 _TOP_LEVEL_STATEMENT = select(func.max(_deliveries.c.priority)).where(
-    _deliveries.c.status == PENDING
+    status_is(_deliveries.c.status, PENDING)
 )
 # Run on the driver, laid out once per database (storage/bulk.py).
 _CLAIM = DriverStatement(_claim_statement(), ("level", "limit", "moment", "worker"))
@@ -186,7 +185,7 @@ async def claim_owners(session: AsyncSession) -> list[str]:
     """The workers that have rows in flight."""
     statement = (
         select(Delivery.claimed_by)
-        .where(Delivery.status == SENDING, Delivery.claimed_by.is_not(None))
+        .where(status_is(Delivery.status, SENDING), Delivery.claimed_by.is_not(None))
         .distinct()
     )
     return [str(owner) for owner in (await session.execute(statement)).scalars().all()]
@@ -214,7 +213,7 @@ async def release_claims(
         return []
     statement = (
         update(Delivery)
-        .where(Delivery.status == SENDING, or_(*conditions))
+        .where(status_is(Delivery.status, SENDING), or_(*conditions))
         .values(status=PENDING, claimed_by=None, claimed_at=None)
         .returning(Delivery.id, Delivery.post_id, Delivery.chat_id)
         .execution_options(synchronize_session=False)
@@ -226,11 +225,36 @@ async def release_claims(
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
     """When the earliest pending row becomes due (None: nothing is pending)."""
-    statement = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == PENDING)
+    statement = select(func.min(Delivery.next_attempt_at)).where(
+        status_is(Delivery.status, PENDING)
+    )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+class OpenRows(NamedTuple):
+    """The rows pending or in flight, across every post."""
+
+    rows: int
+    oldest: datetime | None  # when the oldest of them was queued (naive UTC)
+
+
+async def open_rows(session: AsyncSession) -> OpenRows:
+    """How many rows are pending or in flight, and since when the oldest waits."""
+    rows, oldest = 0, None
+    # A statement per status, each read through its index of that status only.
+    # Asked together (IN, OR) or as a bare count(*), SQLite would read the whole
+    # ledger instead: every row ever sent (tests/integration/test_storage_plans.py).
+    for status in (PENDING, SENDING):
+        statement = select(func.count(), func.min(Delivery.created_at)).where(
+            status_is(Delivery.status, status)
+        )
+        some, first = (await session.execute(statement)).one()
+        rows += some
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    return OpenRows(int(rows), oldest)
 
 
 async def count_open(session: AsyncSession) -> int:
     """Rows pending or in flight, across every post."""
-    statement = select(func.count()).where(Delivery.status.in_((PENDING, SENDING)))
-    return int((await session.execute(statement)).scalar_one())
+    return (await open_rows(session)).rows

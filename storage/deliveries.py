@@ -20,6 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.bulk import DriverStatement
 from storage.db import utcnow
 from storage.models import (
+    DELETED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
     Article,
     Chat,
     ChatEdition,
@@ -33,13 +39,6 @@ from storage.models import (
 )
 
 ALL_TOPICS = "*"
-
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-SKIPPED = "skipped"
-DELETED = "deleted"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.deliveries import PENDING, SENDING
-from storage.models import Delivery, Feed
+from storage.claims import open_rows
+from storage.models import Feed
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,9 @@ async def ping(session: AsyncSession) -> None:
 
 
 async def vitals(session: AsyncSession) -> Vitals:
-    waiting = await session.execute(
-        select(func.count(), func.min(Delivery.created_at)).where(
-            Delivery.status.in_((PENDING, SENDING))
-        )
-    )
-    depth, oldest = waiting.one()
+    depth, oldest = await open_rows(session)
     feeds = await session.execute(
         select(func.count(), func.max(Feed.last_success_at)).where(Feed.enabled.is_(True))
     )
     enabled, last_poll = feeds.one()
-    return Vitals(int(depth), oldest, int(enabled), last_poll)
+    return Vitals(depth, oldest, int(enabled), last_poll)

@@ -14,7 +14,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Article, Chat, ChatEvent, Delivery, Feed, Post, Subscription
+from storage.claims import count_open
+from storage.models import (
+    FAILED,
+    Article,
+    Chat,
+    ChatEvent,
+    Delivery,
+    Feed,
+    Post,
+    Subscription,
+    status_is,
+)
 
 READER = "private"
 
@@ -101,14 +112,10 @@ async def delivery_counts(session: AsyncSession, since: datetime) -> dict[str, i
     failed = await session.scalar(
         select(func.count())
         .select_from(Delivery)
-        .where(Delivery.status == "failed", Delivery.created_at >= since)
+        .where(status_is(Delivery.status, FAILED), Delivery.created_at >= since)
     )
-    pending = await session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(Delivery.status.in_(("pending", "sending")))
-    )
-    return {"sent": int(sent or 0), "failed": int(failed or 0), "pending": int(pending or 0)}
+    pending = await count_open(session)
+    return {"sent": int(sent or 0), "failed": int(failed or 0), "pending": pending}
 
 
 def _seconds_between(session: AsyncSession, start: Any, end: Any) -> ColumnElement[float]:
@@ -211,7 +218,7 @@ async def failing_channels(session: AsyncSession, since: datetime | None = None)
         .where(
             Chat.kind != READER,
             Chat.is_target.is_(True),
-            Delivery.status == "failed",
+            status_is(Delivery.status, FAILED),
             (last_sent.c.last_sent.is_(None)) | (last_sent.c.last_sent < Delivery.created_at),
         )
         .group_by(Delivery.chat_id)
