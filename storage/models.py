@@ -253,7 +253,10 @@ class Delivery(Base):
 
 
 def _partial(name: str, status: str, *columns: QueryableAttribute[Any]) -> Index:
-    """An index over the deliveries of one status only, on both back ends."""
+    """An index over the deliveries of one status only, on both back ends.
+
+    Made of the table's columns, it joins the table's indexes as it is made.
+    """
     where = status_is(Delivery.status, status)
     return Index(name, *columns, sqlite_where=where, postgresql_where=where)
 

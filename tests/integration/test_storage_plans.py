@@ -2,9 +2,12 @@
 
 The deliveries' status indexes hold the rows of one status only (storage.models):
 pending rows in the queue's and the due time's, rows in flight in the claims',
-failed rows in their own. Each statement that names a status must be planned
-through that status's index on both back ends; a plan that scans the table,
-or the chat index over every row, reads every delivery ever sent.
+failed rows in their own. The statements that find deliveries by status
+alone (the claim, the rows in flight, the next due time, the open and failed
+counts) must be planned through that status's index on both back ends: a
+plan that scans the table, or the chat index over every row, reads every
+delivery ever sent. Those that find rows by id, post or chat go by those
+indexes and are not here.
 
 SQLite's plans are asked with ``EXPLAIN QUERY PLAN``. PostgreSQL's are the
 generic plans of prepared statements (what a long-running bot gets after five
