@@ -197,7 +197,8 @@ def _lay_out(statement: Statement, names: tuple[str, ...], dialect: Dialect) -> 
 
 
 def _converter(impl: Any, dialect: Dialect) -> Convert | None:
-    """The type's own bind converter; for SQLite's datetimes, a quicker one that writes the same."""
+    """The type's own bind converter: on SQLite, for datetimes a quicker one that writes
+    the same, and for booleans none."""
     convert: Convert | None = impl.bind_processor(dialect)
     if convert is not None and isinstance(impl, Boolean) and dialect.name == "sqlite":
         # None: sqlite3 binds a bool as the integer the type writes (1 or 0). The
